@@ -1,0 +1,1 @@
+"""SLA engine: timelines, availability, GTR, penalties, reports (coming with issue 6)."""

@@ -1,0 +1,1 @@
+"""Topology model and resilience analyses (coming with issue 5)."""

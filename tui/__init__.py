@@ -1,0 +1,1 @@
+"""The Textual NOC dashboard (coming with issue 7)."""

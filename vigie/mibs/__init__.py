@@ -1,0 +1,1 @@
+"""IETF MIB modules shipped for net-snmp tools; see README.md here."""
