@@ -8,8 +8,8 @@ record it belongs to, and how to fix it. The format is documented in
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import re
+import socket
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -58,13 +58,21 @@ class Problems:
 class _Record:
     """Typed field access to one JSON object, reporting into :class:`Problems`."""
 
-    __slots__ = ("data", "path", "problems", "ok")
+    __slots__ = ("_path", "data", "ok", "problems")
 
-    def __init__(self, data: Mapping[str, Any], path: str, problems: Problems) -> None:
+    def __init__(self, data: Mapping[str, Any], path: str | tuple[str, int], problems: Problems) -> None:
         self.data = data
-        self.path = path
+        self._path = path  # built only when a problem needs it
         self.problems = problems
         self.ok = True
+
+    @property
+    def path(self) -> str:
+        if isinstance(self._path, str):
+            return self._path
+        key, i = self._path
+        label = self.data.get("code") or self.data.get("id") or self.data.get("name")
+        return f"$.{key}[{i}]({label})" if isinstance(label, str) else f"$.{key}[{i}]"
 
     def fail(self, key: str, message: str) -> None:
         self.ok = False
@@ -94,6 +102,8 @@ class _Record:
             return None
 
     def check_keys(self, allowed: tuple[str, ...]) -> None:
+        if self.data.keys() <= _keyset(allowed):
+            return
         for key in self.data:
             if key not in allowed:
                 if key in INLINE_SECRET_KEYS:
@@ -103,6 +113,16 @@ class _Record:
                 close = difflib.get_close_matches(key, allowed, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(allowed)}"
                 self.fail(key, f"unknown field{hint}")
+
+
+_KEYSETS: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _keyset(allowed: tuple[str, ...]) -> frozenset[str]:
+    ks = _KEYSETS.get(allowed)
+    if ks is None:
+        ks = _KEYSETS[allowed] = frozenset(allowed)
+    return ks
 
 
 def _records(doc: Mapping[str, Any], key: str, problems: Problems) -> list[_Record]:
@@ -115,22 +135,18 @@ def _records(doc: Mapping[str, Any], key: str, problems: Problems) -> list[_Reco
         return []
     out = []
     for i, item in enumerate(raw):
-        path = f"$.{key}[{i}]"
         if not isinstance(item, dict):
-            problems.add(path, f"must be an object, got {type(item).__name__}")
+            problems.add(f"$.{key}[{i}]", f"must be an object, got {type(item).__name__}")
             continue
-        label = item.get("name") or item.get("code") or item.get("id")
-        if isinstance(label, str):
-            path = f"{path}({label})"
-        out.append(_Record(item, path, problems))
+        out.append(_Record(item, (key, i), problems))
     return out
 
 
-def _unique(rec: _Record, key: str, value: str, seen: dict[str, str], what: str) -> bool:
+def _unique(rec: _Record, key: str, value: str, seen: dict[str, _Record], what: str) -> bool:
     if value in seen:
-        rec.fail(key, f"{what} {value!r} already defined at {seen[value]}; names must be unique")
+        rec.fail(key, f"{what} {value!r} already used at {seen[value].path}; each must be unique: rename one")
         return False
-    seen[value] = rec.path
+    seen[value] = rec
     return True
 
 
@@ -143,8 +159,6 @@ def _secret_ref(rec: _Record, key: str, required: bool) -> str | None:
 
 
 def _parse_profile(rec: _Record) -> SnmpProfile | None:
-    rec.check_keys(("name", "version", "port", "timeout_ms", "retries", "max_repetitions",
-                    "community_ref", "user", "auth_protocol", "priv_protocol", "auth_key_ref", "priv_key_ref"))
     name = rec.get("name", str)
     version = rec.get("version", str)
     port = rec.get("port", int, 161, required=False)
@@ -185,6 +199,7 @@ _KINDS = [k.value for k in LocationKind]
 _DEVICE_KEYS = ("name", "role", "vendor", "model", "mgmt_address", "snmp_profile", "interfaces",
                 "location", "site", "plane")
 _ITF_KEYS = ("index", "name", "speed_mbps", "admin", "alias")
+_ITF_KEYSET = frozenset(_ITF_KEYS)
 
 
 def _parse_interfaces(rec: _Record) -> tuple[Interface, ...]:
@@ -193,26 +208,31 @@ def _parse_interfaces(rec: _Record) -> tuple[Interface, ...]:
     seen_idx: set[int] = set()
     seen_name: set[str] = set()
     for i, item in enumerate(raw):
-        path = f"{rec.path}.interfaces[{i}]"
         if not isinstance(item, dict):
+            path = f"{rec.path}.interfaces[{i}]"
             rec.problems.add(path, "must be an object {\"index\", \"name\", \"speed_mbps\"}")
             rec.ok = False
             continue
         # Fast path: the common, well-formed interface.
         index, name, speed = item.get("index"), item.get("name"), item.get("speed_mbps")
-        if (type(index) is int and type(name) is str and type(speed) is int and 1 <= index <= 2147483647
-                and speed >= 0 and name and len(item) <= 5):
-            admin = item.get("admin", "up")
-            alias = item.get("alias", "")
-            if admin in ("up", "down") and type(alias) is str and (len(item) == 3 or set(item) <= set(_ITF_KEYS)):
+        if type(index) is int and type(name) is str and type(speed) is int and 0 < index < 2147483648 \
+                and speed >= 0 and name:
+            n = len(item)
+            admin, alias = "up", ""
+            if n > 3:
+                admin = item.get("admin", "up")
+                alias = item.get("alias", "")
+                n -= ("admin" in item) + ("alias" in item)
+            if n == 3 and (admin == "up" or admin == "down") and type(alias) is str:
                 if index in seen_idx or name in seen_name:
-                    rec.problems.add(path, f"ifIndex {index} or name {name!r} used twice on this device")
+                    rec.problems.add(f"{rec.path}.interfaces[{i}]",
+                                     f"ifIndex {index} or name {name!r} used twice on this device")
                     rec.ok = False
                 seen_idx.add(index)
                 seen_name.add(name)
                 out.append(Interface(index, name, speed, admin == "up", alias))
                 continue
-        sub = _Record(item, path, rec.problems)
+        sub = _Record(item, f"{rec.path}.interfaces[{i}]", rec.problems)
         sub.check_keys(_ITF_KEYS)
         index = sub.get("index", int, 0)
         if index is not None and not 1 <= index <= 2147483647:
@@ -229,6 +249,14 @@ def _parse_interfaces(rec: _Record) -> tuple[Interface, ...]:
     return tuple(out)
 
 
+def _is_ip(address: str) -> bool:
+    try:
+        socket.inet_pton(socket.AF_INET6 if ":" in address else socket.AF_INET, address)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def _parse_device(rec: _Record) -> Device | None:
     rec.check_keys(_DEVICE_KEYS)
     name = rec.get("name", str)
@@ -236,11 +264,8 @@ def _parse_device(rec: _Record) -> Device | None:
     vendor = rec.get("vendor", str)
     model = rec.get("model", str, "", required=False)
     address = rec.get("mgmt_address", str)
-    if address is not None:
-        try:
-            ipaddress.ip_address(address)
-        except ValueError:
-            rec.fail("mgmt_address", f"{address!r} is not an IP address; write e.g. \"127.16.0.1\"")
+    if address is not None and not _is_ip(address):
+        rec.fail("mgmt_address", f"{address!r} is not an IP address; write e.g. \"127.16.0.1\"")
     profile = rec.get("snmp_profile", str)
     interfaces = _parse_interfaces(rec)
     location = rec.get("location", str, required=False)
@@ -292,7 +317,7 @@ def _parse_link(rec: _Record) -> Link | None:
 def _simple(records: list[_Record], keys: tuple[str, ...], build: Callable[[_Record], T | None],
             key_of: Callable[[T], str], what: str) -> dict[str, T]:
     out: dict[str, T] = {}
-    seen: dict[str, str] = {}
+    seen: dict[str, _Record] = {}
     for rec in records:
         rec.check_keys(keys)
         item = build(rec)
@@ -377,8 +402,11 @@ def parse_inventory(doc: Any, source: str = "inventory") -> tuple[Inventory | No
                     build_site, lambda s: s.code, "site")
 
     devices: dict[str, Device] = {}
-    seen_dev: dict[str, str] = {}
-    seen_addr: dict[str, str] = {}
+    seen_dev: dict[str, _Record] = {}
+    # Devices declared, even if invalid: their links are not reported a second time.
+    raw_devices = doc.get("devices")
+    declared = {d.get("name") for d in raw_devices if isinstance(d, dict)} if isinstance(raw_devices, list) else set()
+    seen_addr: dict[str, _Record] = {}
     for rec in _records(doc, "devices", problems):
         dev = _parse_device(rec)
         if dev is None:
@@ -402,7 +430,7 @@ def parse_inventory(doc: Any, source: str = "inventory") -> tuple[Inventory | No
                 problems.add(f"$.sites({code}).devices", f"device {dname!r} is not defined in $.devices")
 
     links: dict[str, Link] = {}
-    seen_link: dict[str, str] = {}
+    seen_link: dict[str, _Record] = {}
     used: dict[tuple[str, str], str] = {}
     itf_names = {name: {i.name for i in d.interfaces} for name, d in devices.items()}
     for rec in _records(doc, "links", problems):
@@ -412,12 +440,16 @@ def parse_inventory(doc: Any, source: str = "inventory") -> tuple[Inventory | No
         for key, end in (("a", link.a), ("b", link.b)):
             names = itf_names.get(end.device)
             if names is None:
-                if end.device not in seen_dev:
-                    rec.fail(key, f"device {end.device!r} not in inventory")
+                if end.device not in declared:
+                    rec.fail(key, f"device {end.device!r} not in inventory; add it to $.devices or fix "
+                             "this end of the link")
             elif end.interface not in names:
-                rec.fail(key, f"interface {end.interface!r} is not on device {end.device!r}")
+                some = ", ".join(sorted(names)[:3])
+                rec.fail(key, f"interface {end.interface!r} is not on device {end.device!r}; use one of its "
+                         f"interfaces ({some}, ...) or add it to the device")
             elif (end.device, end.interface) in used:
-                rec.fail(key, f"{end} is already used by link {used[(end.device, end.interface)]!r}")
+                rec.fail(key, f"{end} is already used by link {used[(end.device, end.interface)]!r}; an "
+                         "interface carries one link: pick a free interface")
             else:
                 used[(end.device, end.interface)] = link.id
         if _unique(rec, "id", link.id, seen_link, "link") and rec.ok:
