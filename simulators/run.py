@@ -1,0 +1,118 @@
+"""``vigie simulate`` and ``vigie demo``: load, validate, bind, then serve until stopped.
+
+Everything that can be wrong with the input (inventory, scenario, credentials, port) is
+checked before anything starts, and reported with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import sys
+import time
+from pathlib import Path
+
+from simulators.farm import Farm, FarmSettings, read_recorded, run_workers
+from simulators.groundtruth import GroundTruthWriter
+from simulators.responder import Responder
+from simulators.scenario import FaultTimeline, load_scenario
+from simulators.v3agent import UsmConfig, usm_config
+from vigie.errors import ConfigError
+from vigie.inventory import load_inventory
+from vigie.model import Inventory
+from vigie.secrets import resolve
+
+
+def communities(inv: Inventory, flags: list[str] | None) -> frozenset[bytes]:
+    if flags:
+        return frozenset(c.encode() for c in flags)
+    found = set()
+    for prof in inv.snmp_profiles.values():
+        if prof.version == "2c" and prof.community_ref:
+            found.add(resolve(prof.community_ref, default="public").encode())
+    return frozenset(found or {b"public"})
+
+
+def _address_range(inv: Inventory) -> str:
+    addrs = sorted(int(ipaddress.ip_address(d.mgmt_address)) for d in inv.devices.values()
+                   if ":" not in d.mgmt_address)
+    if not addrs:
+        return "no IPv4 device"
+    return f"{ipaddress.ip_address(addrs[0])} – {ipaddress.ip_address(addrs[-1])}"
+
+
+def prepare(args: argparse.Namespace) -> tuple[Farm, UsmConfig | None, Inventory, FaultTimeline, float]:
+    started = time.perf_counter()
+    inv = load_inventory(args.inventory)
+    scenario = load_scenario(args.scenario, inv) if args.scenario is not None else None
+    start = time.time()
+    timeline = FaultTimeline(scenario, inv)
+    usm = usm_config(inv, args.v3_user, args.v3_auth_protocol, args.v3_priv_protocol,
+                     args.v3_auth_env, args.v3_priv_env)
+    if args.max_message_size < 484:
+        raise ConfigError(f"--max-message-size {args.max_message_size} is below SNMP's minimum of 484 bytes")
+    settings = FarmSettings(inventory=inv, timeline=timeline, start=start,
+                            communities=communities(inv, args.community), usm=usm, port=args.port,
+                            recorded=read_recorded(args.snmprec), max_size=args.max_message_size, seed=args.seed)
+    farm = Farm(settings)
+    farm.bind()
+    print(f"vigie simulate: {len(inv.devices)} devices ({len(inv.sites)} sites) on {_address_range(inv)}, "
+          f"UDP port {', '.join(map(str, farm.ports))}, {args.workers} worker(s), "
+          f"v2c{' + v3 user ' + repr(usm.user_names()) if usm else ''}; "
+          f"ready in {time.perf_counter() - started:.1f} s", flush=True)
+    return farm, usm, inv, timeline, start
+
+
+def simulate(args: argparse.Namespace) -> int:
+    farm, usm, inv, timeline, start = prepare(args)
+    writer = None
+    if args.ground_truth is not None:
+        records = [{"t": 0.0, "element": "farm", "kind": "simulation", "change": "start",
+                    "detail": {"devices": len(inv.devices), "pid": os.getpid()}}]
+        writer = GroundTruthWriter(args.ground_truth, records + timeline.ground_truth(), start)
+    communities_ = farm.s.communities
+    max_size = farm.s.max_size
+
+    def make_responder() -> Responder:
+        return Responder(communities_, max_size, usm.engine() if usm else None)
+
+    failed = run_workers(farm, make_responder, args.workers, args.duration,
+                         writer.tick if writer is not None else None)
+    if writer is not None:
+        writer.close()
+    print(f"vigie simulate: stopped{f', {failed} worker(s) failed' if failed else ''}", flush=True)
+    return 1 if failed else 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    from simulators.rie import generate_rie
+    from vigie.inventory import write_inventory
+
+    args.dir.mkdir(parents=True, exist_ok=True)
+    path = args.dir / "rie.json"
+    t0 = time.perf_counter()
+    inv = generate_rie(sites=args.sites, seed=args.seed, port=args.port)
+    write_inventory(inv, path)
+    print(f"vigie demo: generated {path} ({len(inv.sites)} sites, {len(inv.devices)} devices) "
+          f"in {time.perf_counter() - t0:.1f} s", flush=True)
+    sim_args = argparse.Namespace(
+        inventory=path, port=None, workers=1, scenario=None, ground_truth=args.dir / "ground-truth.jsonl",
+        community=None, v3_user=None, v3_auth_protocol="SHA-256", v3_priv_protocol="AES",
+        v3_auth_env="VIGIE_SNMP_AUTH_KEY", v3_priv_env="VIGIE_SNMP_PRIV_KEY", snmprec=[],
+        max_message_size=8192, duration=args.duration, seed=1)
+    some = [d for d in inv.devices.values() if d.site][:1] + [d for d in inv.devices.values() if not d.site][:1]
+    import vigie.mibs
+
+    mibs = Path(vigie.mibs.__file__).parent
+    print("vigie demo: the monitor and the dashboard come with the next issues; meanwhile poll the farm:")
+    print(f"    export MIBDIRS=+{mibs}   # IETF MIBs for net-snmp's tools (Debian ships none)")
+    for dev in some:
+        print(f"    snmpbulkwalk -v2c -c public {dev.mgmt_address}:{args.port} IF-MIB::ifXTable   # {dev.name}")
+    print(f"    vigie inventory show {path}")
+    print("vigie demo: Ctrl-C stops.", flush=True)
+    sys.stdout.flush()
+    return simulate(sim_args)
+
+
+__all__ = ["demo", "prepare", "simulate"]

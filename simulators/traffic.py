@@ -1,0 +1,97 @@
+"""Traffic model of a simulated interface: counters that behave like a real router's.
+
+Each interface carries a seeded traffic profile: a mean rate and a daily cycle
+(peak in the early afternoon, Paris time), in and out. Octet counters are the exact
+integral of that rate since the device booted, minus the time the interface was down,
+plus a constant offset (used to place a counter wrap at a chosen moment). So counters
+are monotonic within a boot, Counter32 wraps exactly like a real one (it is the low 32
+bits of the 64-bit counter), and everything restarts from zero when the device reboots.
+
+Pure functions of (profile, boot time, down intervals, wall time): no state to keep
+between requests, so any number of worker processes agree on every value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+
+DAY = 86_400.0
+TWO_PI = 2.0 * math.pi
+# Peak at 14:00 Paris time ≈ 13:00 UTC: sin peaks at phase + DAY/4.
+PEAK_UTC_S = 13 * 3600.0
+MASK32 = (1 << 32) - 1
+MASK64 = (1 << 64) - 1
+AVG_PACKET = 620.0  # bytes per packet, for packet counters
+
+
+def stable_unit(*parts: object) -> float:
+    """A number in [0, 1) derived from ``parts``, identical in every process and run."""
+    digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2.0**64
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """Daily-cycle traffic of one direction of one interface, in bytes per second."""
+
+    mean: float  # bytes/s averaged over a day
+    amplitude: float  # 0..1: how deep the daily cycle is
+
+    def integral(self, t: float) -> float:
+        """Bytes sent from epoch 0 to wall time ``t`` (an antiderivative of the rate)."""
+        # rate(t) = mean * (1 + a*sin(2π(t - t0)/DAY)), t0 = PEAK - DAY/4
+        phase = TWO_PI * (t - PEAK_UTC_S + DAY / 4.0) / DAY
+        return self.mean * (t - self.amplitude * DAY / TWO_PI * math.cos(phase))
+
+    def rate(self, t: float) -> float:
+        phase = TWO_PI * (t - PEAK_UTC_S + DAY / 4.0) / DAY
+        return self.mean * (1.0 + self.amplitude * math.sin(phase))
+
+
+def profile_for(device: str, if_index: int, speed_mbps: int, direction: str, active: bool) -> Profile:
+    """A seeded profile: mean utilisation 2–45 % of the interface speed, daily swing 30–80 %."""
+    if not active or speed_mbps <= 0:
+        return Profile(0.0, 0.0)
+    u = stable_unit(device, if_index, direction, "util")
+    utilisation = 0.02 + 0.43 * u * u  # most links lightly loaded, a few busy
+    amplitude = 0.3 + 0.5 * stable_unit(device, if_index, direction, "amp")
+    return Profile(speed_mbps * 1e6 / 8.0 * utilisation, amplitude)
+
+
+def octets(profile: Profile, boot: float, t: float, down: list[tuple[float, float]]) -> float:
+    """Bytes counted from ``boot`` to ``t``, not counting the ``down`` intervals."""
+    if t <= boot or profile.mean == 0.0:
+        return 0.0
+    total = profile.integral(t) - profile.integral(boot)
+    for start, end in down:
+        if end <= boot or start >= t:
+            continue
+        s = max(start, boot)
+        e = min(end, t)
+        total -= profile.integral(e) - profile.integral(s)
+    return max(total, 0.0)
+
+
+def error_rate(device: str, if_index: int, kind: str) -> float:
+    """Errors or discards per second: zero on most interfaces, a trickle on a few."""
+    u = stable_unit(device, if_index, kind)
+    if u < 0.85:
+        return 0.0
+    return (u - 0.85) * 2.0  # up to 0.3 per second
+
+
+def counter32(value: float) -> int:
+    return int(value) & MASK32
+
+
+def counter64(value: float) -> int:
+    return int(value) & MASK64
+
+
+def wrap_offset(value_at_wrap: float, bits: int) -> int:
+    """The constant to add to a counter so that its ``bits``-bit form wraps when the raw
+    counter reaches ``value_at_wrap`` (a few bytes past zero, like a real wrap)."""
+    modulus = 1 << bits
+    return (modulus - int(value_at_wrap) % modulus) % modulus
