@@ -17,9 +17,10 @@ from simulators.traffic import (
     AVG_PACKET,
     MASK32,
     Profile,
-    error_rate,
+    error_from,
     octets,
-    profile_for,
+    port_units,
+    profile_from,
     stable_unit,
     wrap_offset,
 )
@@ -44,6 +45,12 @@ WRAP_497_DAYS = (1 << 32) / 100.0
 def mac_for(*parts: object) -> bytes:
     """A locally administered, stable MAC address."""
     raw = bytearray(hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=6).digest())
+    raw[0] = (raw[0] & 0xFC) | 0x02
+    return bytes(raw)
+
+
+def _port_mac(u: tuple[float, ...]) -> bytes:
+    raw = bytearray(int(u[0] * 2**32).to_bytes(4, "big") + int(u[1] * 2**32).to_bytes(4, "big")[:2])
     raw[0] = (raw[0] & 0xFC) | 0x02
     return bytes(raw)
 
@@ -80,6 +87,9 @@ class Port:
     lldp: tuple[str, str, str, bytes] | None = None  # (remote device, remote port, remote desc, remote mac)
 
 
+ColumnFn = Callable[["SimDevice", Port, float], Value]
+
+
 class SimDevice:
     """The live state of one simulated device, answering through :attr:`view`."""
 
@@ -98,7 +108,6 @@ class SimDevice:
         self.ports = self._ports(inv, device, start, down_rel)
         self._boot_cache = (-1.0, 0)
         self._apply_wraps(start, wraps_rel)
-        self._if_cols, self._ifx_cols = self._columns()
         self.view = self._view()
 
     # --- construction -------------------------------------------------------------
@@ -112,26 +121,26 @@ class SimDevice:
         ports = []
         for n, itf in enumerate(sorted(device.interfaces, key=lambda i: i.index)):
             link = linked.get(itf.name)
+            u = port_units(device.name, itf.index)
+            active_port = link is not None or (site_device and n >= len(device.interfaces) - 2)
+            carries = active_port and itf.admin_up
             # Site routers: the last interfaces are LAN ports with users behind them.
-            active = link is not None or (site_device and n >= len(device.interfaces) - 2)
             cellular = link is not None and link.medium is Medium.CELLULAR_4G
             port = Port(
                 index=itf.index, name=itf.name, alias=itf.alias, speed_mbps=itf.speed_mbps,
-                admin_up=itf.admin_up, active=active and itf.admin_up,
+                admin_up=itf.admin_up, active=carries,
                 if_type=243 if cellular else 6, mtu=9192 if link is not None and link.layer in
-                (Layer.BACKBONE, Layer.COLLECT) else 1500, mac=mac_for(device.name, itf.index),
-                rx=profile_for(device.name, itf.index, itf.speed_mbps, "in", active and itf.admin_up),
-                tx=profile_for(device.name, itf.index, itf.speed_mbps, "out", active and itf.admin_up),
-                err_in=error_rate(device.name, itf.index, "err_in"),
-                err_out=error_rate(device.name, itf.index, "err_out"),
-                disc_in=error_rate(device.name, itf.index, "disc_in"),
-                disc_out=error_rate(device.name, itf.index, "disc_out"),
+                (Layer.BACKBONE, Layer.COLLECT) else 1500, mac=_port_mac(u),
+                rx=profile_from(u[0], u[1], itf.speed_mbps, carries),
+                tx=profile_from(u[2], u[3], itf.speed_mbps, carries),
+                err_in=error_from(u[4]), err_out=error_from(u[5]), disc_in=error_from(u[6]), disc_out=error_from(u[7]),
                 down=[(start + s, start + e) for s, e in down_rel.get(itf.name, [])],
             )
             if link is not None and link.medium not in (Medium.CELLULAR_4G, Medium.SATELLITE):
                 far = link.other(device.name)
                 far_dev = inv.devices.get(far.device)
-                far_desc = far_dev.interface(far.interface).alias if far_dev else ""
+                far_desc = next((i.alias for i in far_dev.interfaces if i.name == far.interface), "") \
+                    if far_dev else ""
                 port.lldp = (far.device, far.interface, far_desc, mac_for(far.device, "chassis"))
             ports.append(port)
         return ports
@@ -234,45 +243,49 @@ class SimDevice:
                                     9: device.encode(), 10: b"", 11: b"\x28\x00", 12: b"\x28\x00"}
         return values[col]
 
-    def _columns(self) -> tuple[dict[int, Callable[[Port, float], Value]], dict[int, Callable[[Port, float], Value]]]:
-        """Per-column value functions of ifTable and ifXTable (built once per device)."""
-        octs = self.octet_count
+    @staticmethod
+    def _columns() -> tuple[dict[int, ColumnFn], dict[int, ColumnFn]]:
+        """Per-column value functions of ifTable and ifXTable (built once for all devices)."""
 
-        def c32(direction: str, share: float = 1.0) -> Callable[[Port, float], Value]:
+        def c32(direction: str, share: float = 1.0) -> ColumnFn:
             if share == 1.0:
-                return lambda p, t: Counter32(octs(p, t, direction) & MASK32)
-            return lambda p, t: Counter32(int(octs(p, t, direction) / AVG_PACKET * share) & MASK32)
+                return lambda d, p, t: Counter32(d.octet_count(p, t, direction) & MASK32)
+            return lambda d, p, t: Counter32(int(d.octet_count(p, t, direction) / AVG_PACKET * share) & MASK32)
 
-        def c64(direction: str, share: float = 1.0) -> Callable[[Port, float], Value]:
+        def c64(direction: str, share: float = 1.0) -> ColumnFn:
             if share == 1.0:
-                return lambda p, t: Counter64(octs(p, t, direction))
-            return lambda p, t: Counter64(int(octs(p, t, direction) / AVG_PACKET * share))
+                return lambda d, p, t: Counter64(d.octet_count(p, t, direction))
+            return lambda d, p, t: Counter64(int(d.octet_count(p, t, direction) / AVG_PACKET * share))
 
-        def events(attr: str) -> Callable[[Port, float], Value]:
-            return lambda p, t: Counter32(self._events(p, t, getattr(p, attr)) & MASK32)
+        def events(attr: str) -> ColumnFn:
+            return lambda d, p, t: Counter32(d._events(p, t, getattr(p, attr)) & MASK32)
 
-        if_cols: dict[int, Callable[[Port, float], Value]] = {
-            1: lambda p, t: p.index, 2: lambda p, t: p.name.encode(), 3: lambda p, t: p.if_type,
-            4: lambda p, t: p.mtu, 5: lambda p, t: Gauge32(min(p.speed_mbps * 1_000_000, MASK32)),
-            6: lambda p, t: p.mac, 7: lambda p, t: 1 if p.admin_up else 2,
-            8: lambda p, t: 1 if self.oper_up(p, t) else 2,
-            9: lambda p, t: TimeTicks(self.last_change(p, t)),
+        if_cols: dict[int, ColumnFn] = {
+            1: lambda d, p, t: p.index, 2: lambda d, p, t: p.name.encode(), 3: lambda d, p, t: p.if_type,
+            4: lambda d, p, t: p.mtu, 5: lambda d, p, t: Gauge32(min(p.speed_mbps * 1_000_000, MASK32)),
+            6: lambda d, p, t: p.mac, 7: lambda d, p, t: 1 if p.admin_up else 2,
+            8: lambda d, p, t: 1 if d.oper_up(p, t) else 2,
+            9: lambda d, p, t: TimeTicks(d.last_change(p, t)),
             10: c32("in"), 11: c32("in", 0.95), 12: c32("in", 0.05), 13: events("disc_in"),
-            14: events("err_in"), 15: lambda p, t: Counter32(0), 16: c32("out"), 17: c32("out", 0.95),
-            18: c32("out", 0.05), 19: events("disc_out"), 20: events("err_out"), 21: lambda p, t: Gauge32(0),
-            22: lambda p, t: ObjectIdentifier((0, 0)),
+            14: events("err_in"), 15: lambda d, p, t: Counter32(0), 16: c32("out"), 17: c32("out", 0.95),
+            18: c32("out", 0.05), 19: events("disc_out"), 20: events("err_out"), 21: lambda d, p, t: Gauge32(0),
+            22: lambda d, p, t: ObjectIdentifier((0, 0)),
         }
-        ifx_cols: dict[int, Callable[[Port, float], Value]] = {
-            1: lambda p, t: p.name.encode(), 2: c32("in", 0.03), 3: c32("in", 0.02), 4: c32("out", 0.03),
+        ifx_cols: dict[int, ColumnFn] = {
+            1: lambda d, p, t: p.name.encode(), 2: c32("in", 0.03), 3: c32("in", 0.02), 4: c32("out", 0.03),
             5: c32("out", 0.02), 6: c64("in"), 7: c64("in", 0.95), 8: c64("in", 0.03), 9: c64("in", 0.02),
             10: c64("out"), 11: c64("out", 0.95), 12: c64("out", 0.03), 13: c64("out", 0.02),
-            14: lambda p, t: 1, 15: lambda p, t: Gauge32(p.speed_mbps), 16: lambda p, t: 2,
-            17: lambda p, t: 1 if p.active else 2, 18: lambda p, t: p.alias.encode(), 19: lambda p, t: TimeTicks(0),
+            14: lambda d, p, t: 1, 15: lambda d, p, t: Gauge32(p.speed_mbps), 16: lambda d, p, t: 2,
+            17: lambda d, p, t: 1 if p.active else 2, 18: lambda d, p, t: p.alias.encode(),
+            19: lambda d, p, t: TimeTicks(0),
         }
         return if_cols, ifx_cols
 
     def _if_cell(self, col: int, pos: int, t: float) -> Value:
-        return self._if_cols[col](self.ports[pos], t)
+        return IF_COLUMN_FNS[col](self, self.ports[pos], t)
 
     def _ifx_cell(self, col: int, pos: int, t: float) -> Value:
-        return self._ifx_cols[col](self.ports[pos], t)
+        return IFX_COLUMN_FNS[col](self, self.ports[pos], t)
+
+
+IF_COLUMN_FNS, IFX_COLUMN_FNS = SimDevice._columns()

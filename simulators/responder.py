@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from simulators.agent import RESPONSE, answer
+from simulators.agent import RESPONSE, answer, encode_fitting
 from simulators.device import SimDevice
 from simulators.mib import View
 from simulators.v3agent import V3Engine
 from vigie.snmp.errors import SnmpError
 from vigie.snmp.pdu import CommunityMessage, decode_message, encode_response
+from vigie.snmp.types import VarBind
 from vigie.snmp.v3 import V3Message
 
 SNMP_V1, SNMP_V2C = 0, 1
@@ -69,15 +70,18 @@ class Responder:
             self.stats.bad_community += 1
             return None
         pdu = msg.pdu
-        result = answer(view, pdu.type, pdu.varbinds, pdu.error_status, pdu.error_index, t,
-                        self.max_size)
+        result = answer(view, pdu.type, pdu.varbinds, pdu.error_status, pdu.error_index, t)
         if result is None:
             self.stats.not_requests += 1
             return None
         self.stats.responses += 1
         rid = (pdu.request_id + 1) & 0x7FFFFFFF if wrong_rid else pdu.request_id
-        return encode_response(SNMP_V2C, msg.community, rid, result.varbinds,
-                               result.error_status, result.error_index)
+        community = msg.community
+
+        def encode(varbinds: list[VarBind], status: int, index: int) -> bytes:
+            return encode_response(SNMP_V2C, community, rid, varbinds, status, index)
+
+        return encode_fitting(result, encode, self.max_size)
 
     def _v3(self, msg: V3Message, view: View, t: float, wrong_rid: bool, device: SimDevice | None) -> bytes | None:
         assert self.usm is not None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import struct
 from dataclasses import dataclass
 
 DAY = 86_400.0
@@ -50,14 +51,32 @@ class Profile:
         return self.mean * (1.0 + self.amplitude * math.sin(phase))
 
 
-def profile_for(device: str, if_index: int, speed_mbps: int, direction: str, active: bool) -> Profile:
-    """A seeded profile: mean utilisation 2–45 % of the interface speed, daily swing 30–80 %."""
+def port_units(device: str, if_index: int) -> tuple[float, ...]:
+    """Eight numbers in [0, 1) for one interface from a single hash (building 20,000
+    devices must stay cheap): utilisation and swing in, the same out, then error and
+    discard draws in and out."""
+    digest = hashlib.blake2b(f"{device}|{if_index}".encode(), digest_size=32).digest()
+    return tuple(x / 2.0**32 for x in struct.unpack(">8I", digest))
+
+
+def profile_from(u_util: float, u_amp: float, speed_mbps: int, active: bool) -> Profile:
+    """Mean utilisation 2–45 % of the interface speed (most lightly loaded, a few busy),
+    daily swing 30–80 %."""
     if not active or speed_mbps <= 0:
         return Profile(0.0, 0.0)
-    u = stable_unit(device, if_index, direction, "util")
-    utilisation = 0.02 + 0.43 * u * u  # most links lightly loaded, a few busy
-    amplitude = 0.3 + 0.5 * stable_unit(device, if_index, direction, "amp")
-    return Profile(speed_mbps * 1e6 / 8.0 * utilisation, amplitude)
+    return Profile(speed_mbps * 1e6 / 8.0 * (0.02 + 0.43 * u_util * u_util), 0.3 + 0.5 * u_amp)
+
+
+def error_from(u: float) -> float:
+    """Errors or discards per second: zero on most interfaces, a trickle (< 0.3/s) on 15 %."""
+    return 0.0 if u < 0.85 else (u - 0.85) * 2.0
+
+
+def profile_for(device: str, if_index: int, speed_mbps: int, direction: str, active: bool) -> Profile:
+    """The profile :class:`simulators.device.SimDevice` gives one direction of an interface."""
+    u = port_units(device, if_index)
+    k = 0 if direction == "in" else 2
+    return profile_from(u[k], u[k + 1], speed_mbps, active)
 
 
 def octets(profile: Profile, boot: float, t: float, down: list[tuple[float, float]]) -> float:
@@ -74,12 +93,12 @@ def octets(profile: Profile, boot: float, t: float, down: list[tuple[float, floa
     return max(total, 0.0)
 
 
+ERROR_KINDS = ("err_in", "err_out", "disc_in", "disc_out")
+
+
 def error_rate(device: str, if_index: int, kind: str) -> float:
-    """Errors or discards per second: zero on most interfaces, a trickle on a few."""
-    u = stable_unit(device, if_index, kind)
-    if u < 0.85:
-        return 0.0
-    return (u - 0.85) * 2.0  # up to 0.3 per second
+    """Errors (``err_in``/``err_out``) or discards (``disc_in``/``disc_out``) per second."""
+    return error_from(port_units(device, if_index)[4 + ERROR_KINDS.index(kind)])  # up to 0.3 per second
 
 
 def counter32(value: float) -> int:

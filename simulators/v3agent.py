@@ -13,7 +13,7 @@ import os
 import socket
 from dataclasses import dataclass, field, replace
 
-from simulators.agent import RESPONSE, answer
+from simulators.agent import RESPONSE, answer, encode_fitting
 from simulators.device import SimDevice
 from simulators.mib import View
 from simulators.traffic import stable_unit
@@ -22,6 +22,7 @@ from vigie.model import Inventory
 from vigie.secrets import resolve
 from vigie.snmp.errors import SnmpError
 from vigie.snmp.pdu import Pdu
+from vigie.snmp.types import VarBind
 from vigie.snmp.usm import (
     AuthProtocol,
     KeyCache,
@@ -135,9 +136,13 @@ class V3Engine:
             response = Pdu(RESPONSE, rid, AUTHORIZATION_ERROR, 0, pdu.varbinds)
             return encode_v3_response(req, response, engine_id=eid, engine_boots=boots, engine_time=etime,
                                       salt=self.salt(), max_size=size)
-        result = answer(view, pdu.type, pdu.varbinds, pdu.error_status, pdu.error_index, t, size - 60)
+        result = answer(view, pdu.type, pdu.varbinds, pdu.error_status, pdu.error_index, t)
         if result is None:
             return None
-        response = Pdu(RESPONSE, rid, result.error_status, result.error_index, tuple(result.varbinds))
-        return encode_v3_response(req, response, engine_id=eid, engine_boots=boots, engine_time=etime,
-                                  salt=self.salt(), max_size=size)
+
+        def encode(varbinds: list[VarBind], status: int, index: int) -> bytes:
+            response = Pdu(RESPONSE, rid, status, index, tuple(varbinds))
+            return encode_v3_response(req, response, engine_id=eid, engine_boots=boots, engine_time=etime,
+                                      salt=self.salt(), max_size=max_size)
+
+        return encode_fitting(result, encode, size)

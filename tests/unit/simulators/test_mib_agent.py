@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from simulators.agent import GET, GETBULK, GETNEXT, SET, TOO_BIG, answer
+from simulators.agent import GET, GETBULK, GETNEXT, SET, TOO_BIG, Answer, answer, encode_fitting
 from simulators.mib import Scalars, Static, Table, View
-from vigie.snmp.types import END_OF_MIB_VIEW, NO_SUCH_INSTANCE, NO_SUCH_OBJECT, Counter64
+from vigie.snmp.pdu import decode_message, encode_response
+from vigie.snmp.types import END_OF_MIB_VIEW, NO_SUCH_INSTANCE, NO_SUCH_OBJECT, Counter64, VarBind
 
 SYS = (1, 3, 6, 1, 2, 1, 1)
 IFX = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1)
@@ -76,13 +77,13 @@ def test_static_view_from_recording() -> None:
 
 
 def test_getnext_past_the_end_is_end_of_mib_view() -> None:
-    a = answer(make_view(), GETNEXT, (((9,), None),), 0, 0, 0, 1500)
+    a = answer(make_view(), GETNEXT, (((9,), None),), 0, 0, 0)
     assert a is not None and a.varbinds == [((9,), END_OF_MIB_VIEW)]
 
 
 def test_getbulk_repeats_columns_and_stops_at_end() -> None:
     v = make_view()
-    a = answer(v, GETBULK, ((SYS, None), (IFX + (6,), None), (IFX + (10,), None)), 1, 5, 0, 65000)
+    a = answer(v, GETBULK, ((SYS, None), (IFX + (6,), None), (IFX + (10,), None)), 1, 5, 0)
     assert a is not None and a.error_status == 0
     vbs = a.varbinds
     assert vbs[0][0] == SYS + (1, 0)  # non-repeater
@@ -94,22 +95,37 @@ def test_getbulk_repeats_columns_and_stops_at_end() -> None:
     assert len(reps) == 10  # 5 repetitions × 2, stopping early is allowed only when all ended
 
 
+def encode(varbinds: list[VarBind], status: int, index: int) -> bytes:
+    return encode_response(1, b"public", 7, varbinds, status, index)
+
+
 def test_getbulk_truncates_whole_repetitions_to_fit() -> None:
     rows = [(i,) for i in range(1, 200)]
     v = make_view(rows)
-    a = answer(v, GETBULK, ((IFX + (6,), None), (IFX + (10,), None)), 0, 150, 0, 1500)
-    assert a is not None and a.error_status == 0
-    assert 10 < len(a.varbinds) < 150 and len(a.varbinds) % 2 == 0
+    a = answer(v, GETBULK, ((SYS, None), (IFX + (6,), None), (IFX + (10,), None)), 1, 150, 0)
+    assert a is not None and a.error_status == 0 and len(a.varbinds) == 1 + 300
+    data = encode_fitting(a, encode, 1500)
+    assert len(data) <= 1500
+    msg = decode_message(data)
+    vbs = msg.pdu.varbinds  # type: ignore[union-attr]
+    assert msg.pdu.error_status == 0  # type: ignore[union-attr]
+    assert 20 < len(vbs) < 301 and (len(vbs) - 1) % 2 == 0  # the non-repeater and whole repetitions
+    assert vbs[0][0] == SYS + (1, 0) and vbs[1][0] == IFX + (6, 1) and vbs[2][0] == IFX + (10, 1)
+    # as many repetitions as fit: one more would not
+    more = Answer(a.varbinds[: len(vbs) + 2], fixed=1, width=2)
+    assert len(encode(more.varbinds, 0, 0)) > 1500
 
 
 def test_get_too_big_and_set_refused() -> None:
     v = View([Scalars(SYS, {SYS + (1, 0): lambda t: b"x" * 2000})])
-    a = answer(v, GET, ((SYS + (1, 0), None),), 0, 0, 0, 1500)
-    assert a is not None and a.error_status == TOO_BIG and a.varbinds == []
-    s = answer(v, SET, ((SYS + (1, 0), b"y"),), 0, 0, 0, 1500)
+    a = answer(v, GET, ((SYS + (1, 0), None),), 0, 0, 0)
+    assert a is not None
+    msg = decode_message(encode_fitting(a, encode, 1500))
+    assert msg.pdu.error_status == TOO_BIG and msg.pdu.varbinds == ()  # type: ignore[union-attr]
+    s = answer(v, SET, ((SYS + (1, 0), b"y"),), 0, 0, 0)
     assert s is not None and s.error_status != 0 and s.error_index == 1
 
 
 @pytest.mark.parametrize("pdu_type", [0xA2, 0xA7, 0xA8])
 def test_non_requests_are_ignored(pdu_type: int) -> None:
-    assert answer(make_view(), pdu_type, (), 0, 0, 0, 1500) is None
+    assert answer(make_view(), pdu_type, (), 0, 0, 0) is None
