@@ -12,7 +12,7 @@ import pytest
 
 from simulators.reachability import Reachability
 from simulators.scenario import FaultTimeline, parse_scenario
-from tests.unit.simulators.scenario_fixtures import small_inventory, synthetic_inventory
+from tests.unit.simulators.scenario_fixtures import small_inventory, synthetic_inventory, two_pop_inventory
 from vigie.model import Inventory, Role
 
 INV = small_inventory()
@@ -81,7 +81,9 @@ def test_pop_loss_downs_every_device_located_there() -> None:
     tl = timeline(fault(at="1m", kind="pop_loss", pop="PAR", duration="1m"))
     assert silent_set(tl, 60.0) == {"PAR-C01", "PAR-K01", "S00001-R1", "S00001-R2"}
     assert truth(tl, "PAR-C01") == [(60.0, "down", 0), (120.0, "up", 0)]
-    assert truth(tl, "PAR-K01") == [(60.0, "down", 0), (120.0, "up", 0)]
+    # down, and unreachable even if it came back alone: S00002-R1 (reached via LYS) carries no transit
+    assert truth(tl, "PAR-K01") == [(60.0, "down", 0), (60.0, "unreachable", 0), (120.0, "up", 0),
+                                    (120.0, "reachable", 0)]
     assert tl.oper_down_intervals("LYS-C01") == {"Gi0/1": [(60.0, 120.0)]}
     assert tl.oper_down_intervals("S00002-R1") == {"Gi0/0": [(60.0, 120.0)]}
     assert not tl.silent("S00002-R1", 90.0)
@@ -220,17 +222,90 @@ def test_answers_are_constant_within_an_epoch() -> None:
             assert len(answers) == 1, (d, times[i])
 
 
-def test_reachability_agrees_with_networkx_on_random_failures() -> None:
+TWO = two_pop_inventory()
+UPLINKS = ("PAR-C01--PAR-K01", "PAR-C02--PAR-K01")
+
+
+def test_sites_carry_no_transit_towards_an_isolated_collect() -> None:
+    tl = timeline(fault(at=10, kind="link_down", link=UPLINKS[0], duration=20)
+                  + fault(at=10, kind="link_down", link=UPLINKS[1], duration=20), TWO)
+    # PAR-K01 would be reached through S00010 (R2 on LYS-K01, LAN to R1): sites never carry transit
+    assert {d for d in TWO.devices if tl.silent(d, 15.0)} == {"PAR-K01", "S00011-R1"}
+    assert not any(tl.silent(d, 30.0) for d in TWO.devices)
+    causes = {e["element"]: e["cause"] for e in tl.ground_truth() if e["change"] == "unreachable"}
+    assert causes == {"PAR-K01": UPLINKS[0], "S00011-R1": UPLINKS[0]}  # ties: the one closest to the DCs
+    model = Reachability(TWO)
+    assert model.cut_off(set(), set(UPLINKS)) == causes
+    # S00010-R2 lost too: the whole premium site is cut off, each device blamed on its nearest repair
+    assert model.cut_off({"LYS-K01"}, set(UPLINKS)) == {**causes, "S00010-R2": "LYS-K01", "S00010-R1": UPLINKS[0]}
+    assert model.cut_off({"LYS-K01"}, {UPLINKS[0]}) == {}  # R1 still reached via PAR-K01, R2 through R1
+    assert model.cut_off({"LYS-K01"}, {"S00010-R1--S00010-R2"}) == {"S00010-R2": "LYS-K01"}
+    assert model.cut_off({"PAR-C01", "PAR-C02"}, set()) == dict.fromkeys(
+        ["PAR-K01", "PAR-K02", "S00011-R1", "S00012-R1", "S00012-B1"], "PAR-C01")
+
+
+def test_standard_site_reaches_its_ce_through_the_4g_router() -> None:
+    fibre, cellular = "PAR-K01--S00012-R1", "PAR-K02--S00012-B1"
+    tl = timeline(fault(at=0, kind="link_down", link=fibre, duration=10)
+                  + fault(at=20, kind="device_down", device="PAR-K01", duration=10)
+                  + fault(at=40, kind="device_down", device="S00012-R1", duration=10)
+                  + fault(at=60, kind="link_down", link=fibre, duration=10)
+                  + fault(at=60, kind="device_down", device="PAR-K02", duration=10), TWO)
+    assert {d for d in TWO.devices if tl.silent(d, 5.0)} == set()  # R1 via B1 (4G) over the LAN
+    assert {d for d in TWO.devices if tl.silent(d, 25.0)} == {"PAR-K01", "S00011-R1"}  # S00010-R1 via R2
+    assert {d for d in TWO.devices if tl.silent(d, 45.0)} == {"S00012-R1"}  # B1 keeps its 4G
+    assert {d for d in TWO.devices if tl.silent(d, 65.0)} == {"PAR-K02", "S00012-R1", "S00012-B1"}
+    assert truth(tl, "S00012-R1")[-2:] == [(60.0, "unreachable", 3), (70.0, "reachable", 3)]  # the fibre: nearest
+    model = Reachability(TWO)
+    assert model.cut_off({"PAR-K02"}, {fibre}) == {"S00012-R1": fibre, "S00012-B1": "PAR-K02"}
+    assert model.cut_off({"S00012-R1"}, {cellular}) == {"S00012-B1": cellular}  # nearest, then closest to DCs
+    assert model.cut_off({"S00012-R1"}, {cellular, fibre}) == {"S00012-B1": cellular, "S00012-R1": fibre}
+    assert model.cut_off({"PAR-K01", "S00012-B1"}, set()) == {"S00011-R1": "PAR-K01", "S00012-R1": "PAR-K01"}
+
+
+def _directed(inv: Inventory) -> nx.DiGraph:
+    """Reference graph of the allowed hops: infra ↔ infra, infra → site, site ↔ same site, never site → infra."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(inv.devices)
+    for lk in inv.links.values():
+        a, b = inv.devices[lk.a.device], inv.devices[lk.b.device]
+        for x, y in ((a, b), (b, a)):
+            if x.site is None or x.site == y.site:
+                graph.add_edge(x.name, y.name, id=lk.id)
+    return graph
+
+
+def _reached(graph: nx.DiGraph, sources: set[str], down_devs: set[str], down_links: set[str],
+             known: set[str] | None = None, near: list[str] | None = None) -> set[str]:
+    """Brute force: breadth-first search from the up datacentre routers over up devices and up links.
+
+    With ``known`` (what was reached with one more failure) and ``near`` (that failure's
+    neighbours), only what else is reached is searched.
+    """
+    reached = sources - down_devs if known is None else set(known)
+    queue = list(reached) if near is None else [n for n in near if n in reached]
+    while queue:
+        u = queue.pop()
+        for v, link in graph.succ[u].items():
+            if v not in reached and v not in down_devs and link["id"] not in down_links:
+                reached.add(v)
+                queue.append(v)
+    return reached
+
+
+def test_reachability_agrees_with_a_directed_reference_on_random_failures() -> None:
     inv = synthetic_inventory(400, seed=5, collects_per_pop=2)
     model = Reachability(inv)
-    graph = nx.Graph()
-    graph.add_nodes_from(inv.devices)
-    graph.add_edges_from((lk.a.device, lk.b.device, {"id": lk.id}) for lk in inv.links.values())
+    graph = _directed(inv)
     sources = {d.name for d in inv.devices.values() if d.role is Role.DATACENTRE}
+    modelled = _reached(graph, sources, set(), set())
+    ends = {lk.id: (lk.a.device, lk.b.device) for lk in inv.links.values()}
+    assert "ORPHAN-K01" not in modelled and len(modelled) < len(inv.devices)
     rng = random.Random(11)
     infra = [d for d in sorted(inv.devices) if not d.startswith("S")]
     down_devs: set[str] = set()
     down_links: set[str] = set()
+    cuts = 0
     for step in range(80):  # fresh random failure sets, then small changes (the solver is incremental)
         if step % 2 == 0 and step < 40:
             down_devs = set(rng.sample(infra, rng.randint(0, 6)) + rng.sample(sorted(inv.devices), rng.randint(0, 20)))
@@ -240,15 +315,21 @@ def test_reachability_agrees_with_networkx_on_random_failures() -> None:
                 pool, chosen = (down_devs, rng.choice(infra)) if rng.random() < 0.5 else (down_links, rng.choice(
                     sorted(inv.links)))
                 (pool.discard if chosen in pool else pool.add)(chosen)
-        g = graph.copy()
-        g.remove_nodes_from(down_devs)
-        g.remove_edges_from([(u, v) for u, v, k in graph.edges(data="id") if k in down_links])
-        reached: set[str] = set()
-        for s in sources - down_devs:
-            reached |= nx.node_connected_component(g, s)
+        reached = _reached(graph, sources, down_devs, down_links)
         cut = model.cut_off(down_devs, down_links)
-        assert {d for d in cut if d not in down_devs} == set(inv.devices) - reached - down_devs, step
+        assert cut == Reachability(inv).cut_off(down_devs, down_links), step  # incremental = from scratch
+        assert {d for d in cut if d not in down_devs} == modelled - reached - down_devs, step
         assert set(cut.values()) <= down_devs | down_links
-        for d in down_devs - sources:
-            ok = any(n in reached and graph.edges[d, n]["id"] not in down_links for n in graph.neighbors(d))
+        for d in (down_devs & modelled) - sources:
+            ok = any(n in reached and k not in down_links for n, _, k in graph.in_edges(d, data="id"))
             assert (d in cut) == (not ok), (step, d)
+        # a device is blamed on a failure whose repair alone reconnects it, whenever such a failure exists
+        lost = {d for d in cut if d not in down_devs}
+        cuts += len(lost)
+        fixed = {e: _reached(graph, sources, down_devs - {e}, down_links - {e}, reached,
+                             list(ends[e]) if e in ends else list(graph.pred[e])) & lost
+                 for e in down_devs | down_links}
+        for d in lost:
+            if any(d in again for again in fixed.values()):
+                assert d in fixed[cut[d]], (step, d, cut[d])
+    assert cuts > 500
