@@ -68,6 +68,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return demo(args)
 
 
+def _cmd_poll(args: argparse.Namespace) -> int:
+    from collectors.snmp.commands import poll_command
+
+    return poll_command(args)
+
+
+def _cmd_probe(args: argparse.Namespace) -> int:
+    from collectors.snmp.commands import probe_command
+
+    return probe_command(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vigie", description="Vigie: the RIE's network operations monitor.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -93,6 +105,33 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="SNMP agent farm: every inventory device on its own loopback address")
     add_simulate_arguments(p)
     p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("poll", help="poll every device of the inventory (one cycle with --once)")
+    p.add_argument("--inventory", type=Path, required=True)
+    p.add_argument("--once", action="store_true", required=True, help="one cycle, then a summary (required for now)")
+    p.add_argument("--port", type=int, default=None, help="UDP port for every device (default: the SNMP profile's)")
+    p.add_argument("--concurrency", type=int, default=500, help="polls in flight at once (default 500)")
+    p.add_argument("--spread", type=float, default=0.0,
+                   help="spread the cycle over this many seconds (default 0: as fast as possible)")
+    p.add_argument("--devices", default=None, metavar="PATTERN", help="only devices whose name matches (glob)")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="json: one summary object on the last line")
+    p.add_argument("--show-failures", type=int, default=20, help="failed devices listed in text (default 20)")
+    p.add_argument("-v", "--verbose", action="store_true", help="text summary too with --format json")
+    p.set_defaults(func=_cmd_poll)
+
+    p = sub.add_parser("probe", help="one device as Vigie sees it: system group and interfaces with counters")
+    p.add_argument("address", metavar="ADDRESS[:PORT]")
+    p.add_argument("--community", default=None, help="v2c community (default $VIGIE_SNMP_COMMUNITY or 'public')")
+    p.add_argument("--v3-user", default=None, help="SNMPv3 user (authPriv); passphrases from the environment")
+    p.add_argument("--auth-proto", choices=("SHA", "SHA-256"), default="SHA-256")
+    p.add_argument("--priv-proto", choices=("AES",), default="AES")
+    p.add_argument("--auth-env", default="VIGIE_SNMP_AUTH_KEY", help="variable holding the auth passphrase")
+    p.add_argument("--priv-env", default="VIGIE_SNMP_PRIV_KEY", help="variable holding the priv passphrase")
+    p.add_argument("--timeout", type=float, default=2.0, help="seconds per attempt (default 2)")
+    p.add_argument("--retries", type=int, default=1)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=_cmd_probe)
 
     p = sub.add_parser("demo", help="generate a network, start the farm, show what runs and how to poll it")
     p.add_argument("--sites", type=int, default=14000)
