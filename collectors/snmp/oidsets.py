@@ -25,8 +25,10 @@ class OidSet:
     columns: Mapping[str, OID]
     # replacements when the agent has no ifXTable (Counter32 octets, ifSpeed in bit/s)
     fallback: Mapping[str, OID]
-    # the ifName column: walked on the first poll and after a restart only
+    # the ifName column: walked on the first poll and after a restart only; ifDescr for
+    # agents without ifXTable
     names: OID = IFX + (1,)
+    names_fallback: OID = IF + (2,)
     extra: Mapping[str, OID] = field(default_factory=dict)
 
 
@@ -46,7 +48,7 @@ DEFAULT = OidSet(
     fallback={
         "in_octets": IF + (10,),  # ifInOctets (Counter32)
         "out_octets": IF + (16,),  # ifOutOctets
-        "speed_mbps": IF + (5,),  # ifSpeed, bit/s
+        "speed_bps": IF + (5,),  # ifSpeed, bit/s
     },
 )
 

@@ -28,7 +28,6 @@ TOO_BIG = 1
 MAX_VARBINDS_PER_PDU = 250  # keeps requests and answers of common agents under ~8 KB
 MAX_PDUS_PER_WALK = 400
 SYS_UPTIME_0 = SYS_UPTIME + (0,)
-IF_DESCR = (1, 3, 6, 1, 2, 1, 2, 2, 1, 2)
 _EXCEPTIONS = (END_OF_MIB_VIEW, NO_SUCH_OBJECT, NO_SUCH_INSTANCE)
 
 
@@ -40,6 +39,7 @@ class DeviceCache:
     uptime: int | None = None  # last sysUpTime seen (ticks)
     uptime_at: float | None = None
     has_hc: bool | None = None  # None: not known yet
+    has_ifname: bool | None = None
     rows: int | None = None  # interfaces seen last time
     reps: int | None = None  # max-repetitions that works for this agent
     agent_cap: int | None = None  # most rows per PDU the agent returned when asked for more
@@ -169,17 +169,18 @@ class Poller:
         if cache.has_hc is False:
             columns.update(oids.fallback)
         if cache.names is None:
-            columns["name"] = oids.names
+            columns["name"] = oids.names_fallback if cache.has_ifname is False else oids.names
         columns.update({f"extra:{k}": v for k, v in oids.extra.items()})
         reps = cache.reps or min(target.max_repetitions, (cache.rows or target.max_repetitions - 1) + 1)
         walk = await walk_columns(session, columns, reps, True, self._wall)
-        restarted = self._restarted(cache, walk)
         rows = max((len(v) for k, v in walk.values.items() if not k.startswith("extra:")), default=0)
+        if cache.names is None and rows and cache.has_ifname is None:
+            cache.has_ifname = bool(walk.values.get("name"))
         if cache.has_hc is None and rows and not walk.values.get("in_octets"):
-            cache.has_hc = False  # no ifXTable: read the Counter32 columns now and from now on
+            cache.has_hc = False  # no HC counters: read the Counter32 columns now and from now on
             fallback = dict(oids.fallback)
-            if cache.names is None:
-                fallback["name"] = IF_DESCR  # no ifName without ifXTable
+            if cache.names is None and not walk.values.get("name"):
+                fallback["name"] = oids.names_fallback  # no ifName either: ifDescr
             more = await walk_columns(session, fallback, reps, False, self._wall)
             walk.values.update(more.values)
             walk.partial = walk.partial or more.partial
@@ -189,22 +190,29 @@ class Poller:
             cache.agent_cap = walk.rows_per_pdu
         cache.rows = rows
         cache.reps = min(rows + 1, cache.agent_cap or 1_000) if rows else None
+        restarted = self._restarted(cache, walk)
         names = walk.values.get("name")
         if names:
             cache.names = {idx[0]: v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
                            for idx, v in names.items() if len(idx) == 1}
-        if restarted or (cache.names is not None and rows > len(cache.names)):
-            cache.names = None  # refresh the ifIndex → ifName map on the next poll
-        cache.uptime, cache.uptime_at = walk.uptime, walk.uptime_at
+        elif restarted:
+            cache.names = None  # never report names from before a restart: read them again
+        if cache.names is not None and rows > len(cache.names):
+            cache.names = None  # new interfaces: refresh the ifIndex → ifName map on the next poll
+        if walk.uptime is not None:
+            cache.uptime, cache.uptime_at = walk.uptime, walk.uptime_at
         return self._samples(walk, cache, 32 if cache.has_hc is False else 64), walk
 
     @staticmethod
     def _restarted(cache: DeviceCache, walk: Walk) -> bool:
+        """sysUpTime well below what the last poll predicts (beyond 2 s + 1 % of the
+        elapsed time), unless that is sysUpTime's own wrap at 2**32 ticks (497 days)."""
         if cache.uptime is None or walk.uptime is None or cache.uptime_at is None or walk.uptime_at is None:
             return False
-        expected = cache.uptime + int((walk.uptime_at - cache.uptime_at) * 100)
-        # a restart, unless it is the 497-day wrap of sysUpTime
-        return walk.uptime < cache.uptime and abs((expected % (1 << 32)) - walk.uptime) > 1000
+        elapsed = int((walk.uptime_at - cache.uptime_at) * 100)
+        # signed distance from the expected value, modulo the wrap
+        diff = (walk.uptime - cache.uptime - elapsed + (1 << 31)) % (1 << 32) - (1 << 31)
+        return diff < -(200 + elapsed // 100)
 
     @staticmethod
     def _samples(walk: Walk, cache: DeviceCache, bits: int) -> tuple[InterfaceSample, ...]:
@@ -219,8 +227,8 @@ class Poller:
                 v = cols.get(field_name, {}).get(idx)
                 return int(v) if isinstance(v, int) else None
             sp = get("speed_mbps")
-            if bits == 32 and sp is not None:
-                sp //= 1_000_000  # the fallback reads ifSpeed, in bit/s
+            if sp is None and (bps := get("speed_bps")) is not None:
+                sp = bps // 1_000_000  # ifSpeed, in bit/s, when there is no ifHighSpeed
             out.append(InterfaceSample(
                 if_index=i, name=names.get(i), admin_status=get("admin_status"), oper_status=get("oper_status"),
                 in_octets=get("in_octets"), out_octets=get("out_octets"), counter_bits=bits,

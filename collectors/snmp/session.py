@@ -9,13 +9,14 @@ the poller), so discovery costs one round trip per device and per agent restart.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from collectors.snmp.targets import Target
-from collectors.snmp.transport import RequestTimeout, SnmpTransport
+from collectors.snmp.transport import RequestTimeout, SendRefused, SnmpTransport
 from vigie.observations import PollError
 from vigie.snmp.errors import (
     NotInTimeWindowError,
@@ -87,12 +88,16 @@ class Session:
     async def _send(self, data: bytes, key: int) -> tuple[object, float]:
         t = self.target
         started = self._clock()
+        since = asyncio.get_running_loop().time()
         try:
             msg, attempts = await self.transport.request(t.endpoint, data, key, t.timeout_s, t.retries)
+        except SendRefused as exc:
+            self.pdus += 1
+            raise PollFailure(PollError.SEND_ERROR, str(exc)) from exc
         except RequestTimeout as exc:
             self.pdus += t.retries + 1
             self.retries += t.retries
-            noise = self.transport.noise.pop(t.endpoint, None)
+            noise = self.transport.noise_since(t.endpoint, since)
             if noise is not None:
                 raise PollFailure(PollError.DECODE_ERROR, f"{t.address}:{t.port} answered garbage: {noise}") from exc
             raise PollFailure(PollError.TIMEOUT, f"{t.address}:{t.port}: {exc}") from exc

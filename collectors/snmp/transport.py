@@ -49,8 +49,10 @@ class _Pending:
 class SnmpTransport(asyncio.DatagramProtocol):
     stats: TransportStats = field(default_factory=TransportStats)
     pending: dict[int, _Pending] = field(default_factory=dict)
-    noise: dict[Address, str] = field(default_factory=dict)  # last undecodable answer per address
+    # last answer per address that matched nothing: (loop time, what was wrong)
+    noise: dict[Address, tuple[float, str]] = field(default_factory=dict)
     _transport: asyncio.DatagramTransport | None = None
+    _sock: socket.socket | None = None
     _next_id: int = 1
 
     # --- lifecycle ----------------------------------------------------------------
@@ -66,6 +68,7 @@ class SnmpTransport(asyncio.DatagramProtocol):
         sock.bind(bind)
         sock.setblocking(False)
         proto = cls()
+        proto._sock = sock
         loop = asyncio.get_running_loop()
         await loop.create_datagram_endpoint(lambda: proto, sock=sock)
         return proto
@@ -104,21 +107,33 @@ class SnmpTransport(asyncio.DatagramProtocol):
             msg = decode_message(data)
         except SnmpError as exc:
             self.stats.undecodable += 1
-            self.noise[source] = f"undecodable answer ({exc})"
+            self._noise(source, f"undecodable answer ({exc})")
             return
         key = msg.pdu.request_id if isinstance(msg, CommunityMessage) else msg.msg_id
         pending = self.pending.get(key)
         if pending is None:
             self.stats.late_or_duplicate += 1
-            self.noise[source] = f"answer with an unexpected ID {key}"
+            self._noise(source, f"answer with an unexpected ID {key} (late, duplicate or forged)")
             return
         if pending.addr != source:
             self.stats.wrong_source += 1
+            self._noise(source, f"answer with an unexpected ID {key} (it belongs to a request to another agent)")
             return
         del self.pending[key]
         if not pending.future.done():
             self.stats.matched += 1
             pending.future.set_result(msg)
+
+    def _noise(self, source: Address, what: str) -> None:
+        self.noise[source] = (asyncio.get_running_loop().time(), what)
+
+    def noise_since(self, addr: Address, since: float) -> str | None:
+        """What ``addr`` sent that matched nothing since loop time ``since`` (late answers to
+        earlier requests are not held against later ones)."""
+        item = self.noise.pop(addr, None)
+        if item is None or item[0] < since:
+            return None
+        return item[1]
 
     def error_received(self, exc: Exception) -> None:
         self.stats.send_errors += 1  # ICMP errors surface here on Linux; the request times out
@@ -135,12 +150,7 @@ class SnmpTransport(asyncio.DatagramProtocol):
         wait = timeout_s
         try:
             for attempt in range(retries + 1):
-                try:
-                    self._transport.sendto(data, addr)
-                    self.stats.sent += 1
-                except OSError as exc:
-                    self.stats.send_errors += 1
-                    raise RequestTimeout(f"cannot send to {addr[0]}:{addr[1]}: {exc.strerror}") from exc
+                self._send(data, addr)
                 handle = loop.call_later(wait, _expire, fut)
                 try:
                     msg = await asyncio.shield(fut)
@@ -156,6 +166,24 @@ class SnmpTransport(asyncio.DatagramProtocol):
             current = self.pending.get(key)
             if current is not None and current.future is fut:
                 del self.pending[key]
+
+
+    def _send(self, data: bytes, addr: Address) -> None:
+        """Send now through the socket, so that the system's refusal is ours to report
+        (asyncio's sendto would only pass it to error_received); queue when full."""
+        assert self._transport is not None and self._sock is not None
+        try:
+            self._sock.sendto(data, addr)
+        except (BlockingIOError, InterruptedError):
+            self._transport.sendto(data, addr)
+        except OSError as exc:
+            self.stats.send_errors += 1
+            raise SendRefused(f"the system refuses to send to {addr[0]}:{addr[1]}: {exc.strerror}") from exc
+        self.stats.sent += 1
+
+
+class SendRefused(Exception):
+    """The operating system refused to send (no route, permission...)."""
 
 
 class _Expired(Exception):
