@@ -22,13 +22,12 @@ from collectors.snmp.session import PollFailure, Session
 from collectors.snmp.targets import Target
 from collectors.snmp.transport import SnmpTransport
 from vigie.observations import DevicePoll, InterfaceSample, PollError
-from vigie.snmp.types import END_OF_MIB_VIEW, NO_SUCH_INSTANCE, NO_SUCH_OBJECT, OID, TimeTicks, Value
+from vigie.snmp.types import OID, ExceptionValue, TimeTicks, Value
 
 TOO_BIG = 1
 MAX_VARBINDS_PER_PDU = 250  # keeps requests and answers of common agents under ~8 KB
 MAX_PDUS_PER_WALK = 400
 SYS_UPTIME_0 = SYS_UPTIME + (0,)
-_EXCEPTIONS = (END_OF_MIB_VIEW, NO_SUCH_OBJECT, NO_SUCH_INSTANCE)
 
 
 @dataclass(slots=True)
@@ -43,6 +42,7 @@ class DeviceCache:
     rows: int | None = None  # interfaces seen last time
     reps: int | None = None  # max-repetitions that works for this agent
     agent_cap: int | None = None  # most rows per PDU the agent returned when asked for more
+    timeouts: int = 0  # consecutive polls without any answer
 
 
 @dataclass(slots=True)
@@ -91,29 +91,35 @@ async def walk_columns(session: Session, columns: Mapping[str, OID], reps: int, 
             return result
         width = len(active)
         returned_rows = (len(vbs) + width - 1) // width
-        if returned_rows < r and len(vbs) % width == 0 and all(c in cursors for c in active):
+        if returned_rows < r and len(vbs) % width == 0:
             result.rows_per_pdu = max(returned_rows, 1)  # the agent sends fewer rows than asked
-        for i, (oid, value) in enumerate(vbs):
-            name = active[i % width]
-            cursor = cursors.get(name)
-            if cursor is None:
-                continue  # that column ended earlier in this answer
+        values = result.values
+        for j, name in enumerate(active):
             col = columns[name]
-            if value in _EXCEPTIONS or oid[:len(col)] != col or len(oid) <= len(col):
-                del cursors[name]
-                continue
-            if oid <= cursor:  # an agent that goes backwards would loop forever
-                del cursors[name]
-                result.partial = True
-                continue
-            result.values[name][oid[len(col):]] = value
-            cursors[name] = oid
+            clen = len(col)
+            cursor = cursors[name]
+            store = values[name]
+            for oid, value in vbs[j::width]:  # this column's answers, row after row
+                if type(value) is ExceptionValue or oid[:clen] != col or len(oid) <= clen:
+                    del cursors[name]
+                    break
+                if oid <= cursor:  # an agent that goes backwards would loop forever
+                    del cursors[name]
+                    result.partial = True
+                    break
+                store[oid[clen:]] = value
+                cursor = oid
+            else:
+                cursors[name] = cursor
     result.partial = True
     return result
 
 
-def _first_int(values: Mapping[tuple[int, ...], Value]) -> dict[int, Value]:
-    return {idx[0]: v for idx, v in values.items() if len(idx) == 1}
+def _int(value: Value | None) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+_EMPTY: dict[tuple[int, ...], Value] = {}
 
 
 class Poller:
@@ -147,12 +153,15 @@ class Poller:
         session = self.session(target)
         pdus0, retries0 = session.pdus, session.retries
         cache = self.caches.setdefault(target.device, DeviceCache())
+        session.quick = cache.timeouts > 0
         try:
             sample, walk = await self._poll(session, target, cache)
+            cache.timeouts = 0
             error, detail = (None, "")
             if not sample and walk.uptime is None:
                 error, detail = PollError.NO_DATA, f"{target.address}: no sysUpTime and no interface answered"
         except PollFailure as exc:
+            cache.timeouts = cache.timeouts + 1 if exc.cause is PollError.TIMEOUT else 0
             return DevicePoll(target.device, target.address, started_wall, self._clock() - started, exc.cause,
                               exc.detail, pdus=session.pdus - pdus0, retries=session.retries - retries0)
         return DevicePoll(target.device, target.address, started_wall, self._clock() - started, error, detail,
@@ -216,24 +225,28 @@ class Poller:
 
     @staticmethod
     def _samples(walk: Walk, cache: DeviceCache, bits: int) -> tuple[InterfaceSample, ...]:
-        cols = {name: _first_int(vals) for name, vals in walk.values.items() if not name.startswith("extra:")}
-        indexes: set[int] = set()
-        for vals in cols.values():
-            indexes.update(vals)
+        cols = walk.values
+        keys: set[tuple[int, ...]] = set()
+        for name, vals in cols.items():
+            if not name.startswith("extra:"):
+                keys.update(vals)
         names = cache.names or {}
+        adm, opr = cols.get("admin_status", _EMPTY), cols.get("oper_status", _EMPTY)
+        ino, outo = cols.get("in_octets", _EMPTY), cols.get("out_octets", _EMPTY)
+        ine, oute = cols.get("in_errors", _EMPTY), cols.get("out_errors", _EMPTY)
+        ind, outd = cols.get("in_discards", _EMPTY), cols.get("out_discards", _EMPTY)
+        mbps, bps = cols.get("speed_mbps", _EMPTY), cols.get("speed_bps", _EMPTY)
         out = []
-        for i in sorted(indexes):
-            def get(field_name: str, idx: int = i) -> int | None:
-                v = cols.get(field_name, {}).get(idx)
-                return int(v) if isinstance(v, int) else None
-            sp = get("speed_mbps")
-            if sp is None and (bps := get("speed_bps")) is not None:
-                sp = bps // 1_000_000  # ifSpeed, in bit/s, when there is no ifHighSpeed
+        for key in sorted(keys):
+            if len(key) != 1:
+                continue  # interface tables are indexed by ifIndex alone
+            speed = _int(mbps.get(key))
+            if speed is None and (b := _int(bps.get(key))) is not None:
+                speed = b // 1_000_000  # ifSpeed, in bit/s, when there is no ifHighSpeed
             out.append(InterfaceSample(
-                if_index=i, name=names.get(i), admin_status=get("admin_status"), oper_status=get("oper_status"),
-                in_octets=get("in_octets"), out_octets=get("out_octets"), counter_bits=bits,
-                in_errors=get("in_errors"), out_errors=get("out_errors"), in_discards=get("in_discards"),
-                out_discards=get("out_discards"), speed_mbps=sp))
+                key[0], names.get(key[0]), _int(adm.get(key)), _int(opr.get(key)), _int(ino.get(key)),
+                _int(outo.get(key)), bits, _int(ine.get(key)), _int(oute.get(key)), _int(ind.get(key)),
+                _int(outd.get(key)), speed))
         return tuple(out)
 
     async def poll_many(self, targets: Iterable[Target], concurrency: int = 500) -> list[DevicePoll]:

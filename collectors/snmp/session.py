@@ -58,7 +58,7 @@ class Exchange:
 class Session:
     """Requests to one target through a shared transport."""
 
-    __slots__ = ("_clock", "engine", "pdus", "retries", "target", "transport")
+    __slots__ = ("_clock", "engine", "pdus", "quick", "retries", "target", "transport")
 
     def __init__(self, transport: SnmpTransport, target: Target,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -68,6 +68,9 @@ class Session:
         self._clock = clock
         self.pdus = 0
         self.retries = 0
+        # A device that did not answer its last poll gets one attempt, not the profile's
+        # retries: dead devices must not hold poll slots for the whole retry ladder.
+        self.quick = False
 
     async def get(self, names: Sequence[OID]) -> Exchange:
         return await self.request(0xA0, names)
@@ -90,13 +93,14 @@ class Session:
         started = self._clock()
         since = asyncio.get_running_loop().time()
         try:
-            msg, attempts = await self.transport.request(t.endpoint, data, key, t.timeout_s, t.retries)
+            retries = 0 if self.quick else t.retries
+            msg, attempts = await self.transport.request(t.endpoint, data, key, t.timeout_s, retries)
         except SendRefused as exc:
             self.pdus += 1
             raise PollFailure(PollError.SEND_ERROR, str(exc)) from exc
         except RequestTimeout as exc:
-            self.pdus += t.retries + 1
-            self.retries += t.retries
+            self.pdus += retries + 1
+            self.retries += retries
             noise = self.transport.noise_since(t.endpoint, since)
             if noise is not None:
                 raise PollFailure(PollError.DECODE_ERROR, f"{t.address}:{t.port} answered garbage: {noise}") from exc

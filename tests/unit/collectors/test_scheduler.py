@@ -188,11 +188,15 @@ async def test_late_polls_are_counted() -> None:
         clock.t += 2.0  # each poll takes 2 s of (fake) time, one at a time
         return ok_poll(t, 2.0)
 
-    report = await Scheduler([tgt(f"D{n}") for n in range(4)], poll, concurrency=1, clock=clock).run_cycle(
-        spread=False)
-    assert report.late == 3  # the 2nd, 3rd and 4th started 2, 4 and 6 s after their slot
-    assert report.max_lateness_s == pytest.approx(6.0)
+    targets = [tgt(f"D{n}") for n in range(4)]
+    # slots spread over 4 ms: the 2nd, 3rd and 4th start about 2, 4 and 6 s after theirs
+    report = await Scheduler(targets, poll, interval_s=0.004, concurrency=1, clock=clock).run_cycle(spread=True)
+    assert report.late == 3
+    assert report.max_lateness_s == pytest.approx(6.0, abs=0.01)
     assert report.wall_s == pytest.approx(8.0)
+    # unspread (vigie poll --once), waiting for a free slot is the plan, not lateness
+    unspread = await Scheduler(targets, poll, concurrency=1, clock=clock).run_cycle(spread=False)
+    assert unspread.late == 0 and unspread.wall_s == pytest.approx(8.0)
 
 
 async def test_run_forever_cycles_until_stopped() -> None:

@@ -306,6 +306,25 @@ async def test_poll_of_a_silent_device_is_a_timeout_result(transport: SnmpTransp
     assert poll.interfaces == () and poll.sys_uptime is None
 
 
+async def test_a_device_that_stayed_silent_gets_one_attempt_until_it_answers(
+        transport: SnmpTransport, agents: list[FakeAgent]) -> None:
+    """Dead devices must not hold poll slots for the whole retry ladder every cycle."""
+    agent = await start_agent(silent=True)
+    agents.append(agent)
+    poller = Poller(transport)
+    tgt = target(agent, retries=2, timeout_s=0.03)
+    first = await poller.poll(tgt)
+    assert first.error is PollError.TIMEOUT and first.pdus == 3
+    second = await poller.poll(tgt)
+    assert second.error is PollError.TIMEOUT and second.pdus == 1 and second.duration_s < 0.06
+    agent.silent = False
+    back = await poller.poll(tgt)
+    assert back.ok
+    agent.silent = True
+    again = await poller.poll(tgt)
+    assert again.pdus == 3  # answered last time: the full retries again
+
+
 async def test_wrong_community_is_a_timeout_not_an_exception(transport: SnmpTransport,
                                                            agents: list[FakeAgent]) -> None:
     agent = await start_agent()
