@@ -1,11 +1,16 @@
 """The SNMP agent farm: every inventory device answering on its own loopback address.
 
-One UDP socket per port, bound to the wildcard address with ``IP_PKTINFO``: the kernel
-tells us which of the 127.0.0.0/8 addresses a request was sent to, and we answer from that
-same address, so each device is its own agent to any SNMP manager (net-snmp, pysnmp,
-Vigie) while the farm needs no socket per device. Requests from outside 127.0.0.0/8 or to
-an address that is not a device are dropped. Worker processes share the sockets (forked
-after binding); each runs a tight synchronous loop (no asyncio on this hot path).
+One UDP socket per port and per worker, bound to the wildcard address with
+``IP_PKTINFO``: the kernel tells us which of the 127.0.0.0/8 addresses a request was sent
+to, and we answer from that same address, so each device is its own agent to any SNMP
+manager (net-snmp, pysnmp, Vigie) while the farm needs no socket per device. Requests from
+outside 127.0.0.0/8 or to an address that is not a device are dropped. Each worker process
+has its own sockets on the same ports (``SO_REUSEPORT``: the kernel spreads requests over
+them); each runs a tight synchronous loop (no asyncio on this hot path).
+
+Devices are built on first use, and in each worker's idle time (a few milliseconds at a
+time, so no request waits long) until the whole inventory is built; built devices are
+moved out of the garbage collector's sight (``gc.freeze``), so collections stay short.
 
 Faults come from :class:`simulators.scenario.FaultTimeline`: silent devices (down, or cut
 off from the datacentres), packet loss, slow agents, malformed replies; link states,
@@ -14,6 +19,7 @@ reboots and counter wraps are inside each device's MIB view.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import os
 import random
@@ -35,7 +41,11 @@ from vigie.errors import SimulatorError
 from vigie.model import Inventory
 
 IP_PKTINFO = getattr(socket, "IP_PKTINFO", 8)
+SO_REUSEPORT: int | None = getattr(socket, "SO_REUSEPORT", None)
 RCVBUF = 8 * 1024 * 1024
+BUILD_SLICE_S = 0.002  # background building: at most this long between two looks at the sockets
+BUILD_BATCH = 100  # ... and at most this many devices
+GC_THRESHOLD = (20_000, 50, 100)  # workers: fewer young collections (built devices are frozen)
 
 
 @dataclass(slots=True)
@@ -90,22 +100,55 @@ class Farm:
         self.sockets: list[socket.socket] = []
         self.devices: dict[str, SimDevice] = {}
         self.responder: Responder | None = None
+        self.freezing = False  # in a worker: built devices are hidden from the collector
 
     # --- sockets --------------------------------------------------------------------
     def bind(self) -> None:
+        """Bind every port (in the parent: errors are reported before any worker starts)."""
         for port in self.ports:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            try:
-                set_buffers(sock, RCVBUF)
-                sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
-                sock.bind(("0.0.0.0", port))
-            except OSError as exc:
-                sock.close()
-                self.close()
-                raise SimulatorError(f"cannot listen on UDP port {port}: {exc.strerror}; "
-                                     "choose another with --port, or stop what uses it") from exc
-            sock.setblocking(False)
-            self.sockets.append(sock)
+            if SO_REUSEPORT is not None:
+                self._probe(port)
+            self.sockets.append(self._open(port))
+
+    def _probe(self, port: int) -> None:
+        """Fail if anything holds ``port``, even another farm sharing it with SO_REUSEPORT."""
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            probe.bind(("0.0.0.0", port))
+        except OSError as exc:
+            self.close()
+            raise SimulatorError(f"cannot listen on UDP port {port}: {exc.strerror}; "
+                                 "choose another with --port, or stop what uses it") from exc
+        finally:
+            probe.close()
+
+    def _open(self, port: int) -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            set_buffers(sock, RCVBUF)
+            sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+            if SO_REUSEPORT is not None:
+                sock.setsockopt(socket.SOL_SOCKET, SO_REUSEPORT, 1)
+            sock.bind(("0.0.0.0", port))
+        except OSError as exc:
+            sock.close()
+            self.close()
+            raise SimulatorError(f"cannot listen on UDP port {port}: {exc.strerror}; "
+                                 "choose another with --port, or stop what uses it") from exc
+        sock.setblocking(False)
+        return sock
+
+    def own_sockets(self) -> None:
+        """In a worker other than the first: open its own sockets on the same ports and
+        close the inherited ones (the first worker reads those)."""
+        if SO_REUSEPORT is None:
+            return  # no SO_REUSEPORT: the workers share the parent's sockets
+        inherited = self.sockets
+        self.sockets = []
+        for sock in inherited:
+            sock.close()
+        for port in self.ports:
+            self.sockets.append(self._open(port))
 
     def close(self) -> None:
         for sock in self.sockets:
@@ -116,52 +159,87 @@ class Farm:
     def device(self, name: str) -> SimDevice:
         sim = self.devices.get(name)
         if sim is None:
-            tl = self.s.timeline
-            sim = SimDevice(self.s.inventory, self.s.inventory.devices[name], self.s.start,
-                            tl.boot_offsets(name), tl.oper_down_intervals(name), tl.counter_wraps(name))
-            self.devices[name] = sim
+            sim = self._build(name)
+            if self.freezing:
+                gc.freeze()  # O(1): long-lived from now on, never scanned again
         return sim
+
+    def _build(self, name: str) -> SimDevice:
+        tl = self.s.timeline
+        sim = SimDevice(self.s.inventory, self.s.inventory.devices[name], self.s.start,
+                        tl.boot_offsets(name), tl.oper_down_intervals(name), tl.counter_wraps(name))
+        self.devices[name] = sim
+        return sim
+
+    def build_some(self, pending: list[str], budget_s: float = BUILD_SLICE_S, most: int = BUILD_BATCH) -> None:
+        """Build devices of ``pending`` (taken from its end) for about ``budget_s`` seconds,
+        then hide everything built so far from the garbage collector."""
+        deadline = time.perf_counter() + budget_s
+        devices = self.devices
+        for _ in range(most):
+            if not pending:
+                break
+            name = pending.pop()
+            if name not in devices:
+                self._build(name)
+            if time.perf_counter() >= deadline:
+                break
+        gc.freeze()
 
     # --- serving --------------------------------------------------------------------
     def serve(self, responder: Responder, stop: Callable[[], bool], worker: int = 0) -> None:
         """Answer requests until ``stop()`` is true (checked at least twice a second)."""
         self.responder = responder
         rng = random.Random(self.s.seed * 1000 + worker)
+        gc.set_threshold(*GC_THRESHOLD)
+        gc.freeze()  # the inventory and the timeline live as long as the worker
+        self.freezing = True
+        pending = [n for n in reversed(self.s.inventory.devices) if n not in self.devices]
         sel = selectors.DefaultSelector()
         for sock in self.sockets:
             sel.register(sock, selectors.EVENT_READ)
         delayed: list[tuple[float, int, socket.socket, bytes, bytes, tuple[str, int]]] = []
         seq = 0
         tl = self.s.timeline
+        faultless = not tl.change_times()  # no scenario: no device is ever silent, lossy, slow...
         start = self.s.start
         by_addr = self.by_addr
         recorded = self.recorded
+        devices = self.devices
         respond = responder.respond
         pack = struct.pack
+        clock = time.time
+        ip = socket.IPPROTO_IP
         while not stop():
-            timeout = 0.5
+            timeout = 0.0 if pending else 0.5  # idle time builds devices in the background
             if delayed:
-                timeout = min(timeout, max(0.0, delayed[0][0] - time.time()))
-            for key, _ in sel.select(timeout):
+                timeout = min(timeout, max(0.0, delayed[0][0] - clock()))
+            events = sel.select(timeout)
+            if not events and pending:
+                self.build_some(pending)
+            for key, _ in events:
                 rsock: socket.socket = key.fileobj  # type: ignore[assignment]
+                recvmsg = rsock.recvmsg
                 for _ in range(256):
                     try:
-                        data, anc, _flags, src = rsock.recvmsg(65535, 64)
+                        data, anc, _flags, src = recvmsg(65535, 64)
                     except (BlockingIOError, InterruptedError):
                         break
                     if not src[0].startswith("127."):
                         continue
                     dst = b""
                     for level, kind, cdata in anc:
-                        if level == socket.IPPROTO_IP and kind == IP_PKTINFO:
+                        if level == ip and kind == IP_PKTINFO:
                             dst = cdata[8:12]
-                    now = time.time()
+                    now = clock()
                     name = by_addr.get(dst)
                     if name is None:
                         view = recorded.get(dst)
                         if view is None:
                             continue
                         reply = responder.respond_view(data, view, now)
+                    elif faultless:
+                        reply = respond(data, devices.get(name) or self.device(name), now)
                     else:
                         t = now - start
                         if tl.silent(name, t):
@@ -179,8 +257,11 @@ class Farm:
                             heapq.heappush(delayed, (now + delay, seq, rsock, reply, dst, src))
                             continue
                     if reply is not None:
-                        _send(rsock, reply, dst, src, pack)
-            now = time.time()
+                        try:
+                            rsock.sendmsg([reply], [(ip, IP_PKTINFO, pack("=i4s4s", 0, dst, dst))], 0, src)
+                        except (BlockingIOError, InterruptedError, ConnectionRefusedError):
+                            pass  # the manager is gone or its buffer is full: a real agent would lose it too
+            now = clock()
             while delayed and delayed[0][0] <= now:
                 _, _, sock, reply, dst, src = heapq.heappop(delayed)
                 _send(sock, reply, dst, src, pack)
@@ -217,6 +298,7 @@ def run_workers(farm: Farm, make_responder: Callable[[], Responder], workers: in
         stopping = True
 
     children: list[int] = []
+    gc.freeze()  # what the parent built is shared: the workers' collections must not touch it
     for w in range(max(workers, 1)):
         pid = os.fork()
         if pid == 0:  # child
@@ -225,6 +307,8 @@ def run_workers(farm: Farm, make_responder: Callable[[], Responder], workers: in
             code = 0
             parent = os.getppid()
             try:
+                if w:
+                    farm.own_sockets()
                 farm.serve(make_responder(), lambda parent=parent: os.getppid() != parent, w)  # type: ignore[misc]
             except BaseException:
                 import traceback
@@ -233,6 +317,9 @@ def run_workers(farm: Farm, make_responder: Callable[[], Responder], workers: in
                 code = 1
             os._exit(code)
         children.append(pid)
+    # The first worker reads the parent's sockets: the parent lets go of them, so that they
+    # close with that worker and the kernel never hashes requests to a socket nobody reads.
+    farm.close()
     old_int = signal.signal(signal.SIGINT, handle)
     old_term = signal.signal(signal.SIGTERM, handle)
     deadline = None if duration is None else time.monotonic() + duration

@@ -5,7 +5,13 @@ interfaces, LLDP, system group); 20,000 routers would be billions of stored OIDs
 view is a short list of subtrees, each computing "the value at OID" and "the first
 instance after OID" from its structure: scalars, tables (sorted columns × sorted row
 indexes) and static lists (recorded ``.snmprec`` walks). Values come from getters called
-with a per-request context, so counters are computed at the request's time.
+with a per-request context, so counters are computed at the request's time; the
+structure itself holds no device, so one view serves every simulated router (the
+context says which).
+
+GETBULK's hot path is :meth:`View.walk_encoded`: the varbinds come out as BER TLVs,
+table columns are computed a run of rows at a time (:class:`Column`), and the OIDs of
+rows shared by many devices are encoded once (:class:`RowSet`).
 """
 
 from __future__ import annotations
@@ -14,10 +20,12 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from simulators.mibcol import CellColumn, Column, RowSet
+from simulators.mibtable import Table
+from vigie.snmp.pdu import encode_varbind_tlvs
 from vigie.snmp.types import NO_SUCH_INSTANCE, NO_SUCH_OBJECT, OID, Value
 
 Getter = Callable[[Any], Value]  # ctx -> value
-CellGetter = Callable[[int, int, Any], Value]  # (column, row position, ctx) -> value
 
 
 class Subtree(Protocol):
@@ -27,26 +35,27 @@ class Subtree(Protocol):
 
     def next(self, oid: OID, ctx: Any) -> tuple[OID, Value] | None: ...
 
+    def walk(self, oid: OID, ctx: Any, limit: int) -> list[tuple[OID, Value]]: ...
+
 
 class Scalars:
     """Scalar objects (``X.0``) under one prefix, e.g. the system group."""
 
-    __slots__ = ("_getters", "_index", "_oids", "prefix")
+    __slots__ = ("_getters", "_index", "_objects", "_oids", "prefix")
 
     def __init__(self, prefix: OID, entries: dict[OID, Getter]) -> None:
         self.prefix = prefix
         self._oids = sorted(entries)
         self._getters = [entries[o] for o in self._oids]
         self._index = {o: i for i, o in enumerate(self._oids)}
+        self._objects = frozenset(o[:-1] for o in self._oids)
 
     def get(self, oid: OID, ctx: Any) -> Value:
         i = self._index.get(oid)
         if i is not None:
             return self._getters[i](ctx)
         # An object that exists without this instance (sysUpTime.1) is noSuchInstance.
-        if oid[:-1] in {o[:-1] for o in self._oids}:
-            return NO_SUCH_INSTANCE
-        return NO_SUCH_OBJECT
+        return NO_SUCH_INSTANCE if oid[:-1] in self._objects else NO_SUCH_OBJECT
 
     def next(self, oid: OID, ctx: Any) -> tuple[OID, Value] | None:
         i = bisect_right(self._oids, oid)
@@ -54,95 +63,9 @@ class Scalars:
             return self._oids[i], self._getters[i](ctx)
         return None
 
-
-class Table:
-    """A conceptual table: ``entry.column.index…`` for sorted columns and row indexes.
-
-    ``rows`` may be a callable of the context, for tables whose rows change over time
-    (LLDP neighbours come and go with their links).
-    """
-
-    __slots__ = ("_cell", "_col_set", "_plen", "_rows", "columns", "prefix")
-
-    def __init__(self, entry: OID, columns: Sequence[int], rows: Sequence[tuple[int, ...]]
-                 | Callable[[Any], Sequence[tuple[int, ...]]], cell: CellGetter) -> None:
-        self.prefix = entry
-        self._plen = len(entry)
-        self.columns = tuple(sorted(columns))
-        self._col_set = frozenset(self.columns)
-        self._rows = rows
-        self._cell = cell
-
-    def rows(self, ctx: Any) -> Sequence[tuple[int, ...]]:
-        rows = self._rows
-        return rows(ctx) if callable(rows) else rows
-
-    def get(self, oid: OID, ctx: Any) -> Value:
-        plen = self._plen
-        if len(oid) <= plen + 1 or oid[plen] not in self._col_set:
-            return NO_SUCH_OBJECT
-        rows = self.rows(ctx)
-        idx = oid[plen + 1:]
-        pos = bisect_left(rows, idx)
-        if pos < len(rows) and rows[pos] == idx:
-            return self._cell(oid[plen], pos, ctx)
-        return NO_SUCH_INSTANCE
-
-    def seek(self, oid: OID, rows: Sequence[tuple[int, ...]]) -> tuple[int, int] | None:
-        """(column position, row position) of the first instance after ``oid``."""
-        if not rows:
-            return None
-        plen = self._plen
-        prefix = self.prefix
-        head = oid[:plen]
-        columns = self.columns
-        if head < prefix:
-            return 0, 0
-        if head > prefix:
-            return None
-        if len(oid) == plen:
-            return 0, 0
-        col = oid[plen]
-        ci = bisect_left(columns, col)
-        ri = 0
-        if ci < len(columns) and columns[ci] == col:
-            ri = bisect_right(rows, oid[plen + 1:])
-            if ri == len(rows):
-                ci, ri = ci + 1, 0
-        if ci >= len(columns):
-            return None
-        return ci, ri
-
-    def next(self, oid: OID, ctx: Any) -> tuple[OID, Value] | None:
-        rows = self.rows(ctx)
-        pos = self.seek(oid, rows)
-        if pos is None:
-            return None
-        col = self.columns[pos[0]]
-        return self.prefix + (col,) + rows[pos[1]], self._cell(col, pos[1], ctx)
-
     def walk(self, oid: OID, ctx: Any, limit: int) -> list[tuple[OID, Value]]:
-        """Up to ``limit`` successive instances after ``oid`` in this table, in one go
-        (the GETBULK fast path: no search per step)."""
-        rows = self.rows(ctx)
-        pos = self.seek(oid, rows)
-        out: list[tuple[OID, Value]] = []
-        if pos is None:
-            return out
-        ci, ri = pos
-        columns, prefix, cell = self.columns, self.prefix, self._cell
-        nrows, ncols = len(rows), len(columns)
-        while len(out) < limit:
-            col = columns[ci]
-            head = prefix + (col,)
-            stop = min(nrows, ri + limit - len(out))
-            out.extend((head + rows[r], cell(col, r, ctx)) for r in range(ri, stop))
-            ri = stop
-            if ri == nrows:
-                ci, ri = ci + 1, 0
-                if ci == ncols:
-                    break
-        return out
+        i = bisect_right(self._oids, oid)
+        return [(o, g(ctx)) for o, g in zip(self._oids[i:i + limit], self._getters[i:i + limit])]
 
 
 class Static:
@@ -172,14 +95,50 @@ class Static:
             return self._oids[i], self._values[i]
         return None
 
+    def walk(self, oid: OID, ctx: Any, limit: int) -> list[tuple[OID, Value]]:
+        i = bisect_right(self._oids, oid)
+        return list(zip(self._oids[i:i + limit], self._values[i:i + limit]))
+
+
+Plan = tuple[tuple[tuple[Column, int, int, list[Any]], ...], OID | None]  # (column, rows, prepared)…, last
+PLANS_MAX = 16384
+_NO_PLAN: Any = object()
+
 
 class View:
-    """What one agent serves: subtrees in OID order, none inside another."""
+    """What one agent serves: subtrees in OID order.
 
-    __slots__ = ("_subtrees",)
+    ``plan_key(ctx)``, when given, returns the shared :class:`RowSet` of the device the
+    context is about: a walk that only crosses tables with those rows has the same shape
+    on every device sharing them, so its plan (which column runs, which encoded OIDs) is
+    computed once and only values are computed per request.
+    """
 
-    def __init__(self, subtrees: Sequence[Subtree]) -> None:
+    __slots__ = ("_parents", "_plan_key", "_plans", "_prefixes", "_subtrees", "request_plans")
+
+    def __init__(self, subtrees: Sequence[Subtree], plan_key: Callable[[Any], RowSet] | None = None) -> None:
         self._subtrees = sorted(subtrees, key=lambda s: s.prefix)
+        self._prefixes = [s.prefix for s in self._subtrees]
+        # the nearest earlier subtree holding each one (-1: none), for views that nest
+        self._parents = [next((j for j in range(i - 1, -1, -1) if p[:len(self._prefixes[j])] == self._prefixes[j]), -1)
+                         for i, p in enumerate(self._prefixes)]
+        self._plan_key = plan_key
+        self._plans: dict[tuple[int, OID, int], Plan | None] = {}
+        self.request_plans: dict[Any, Any] = {}  # for the command responder (GETBULK), bounded by it
+
+    def _first(self, oid: OID) -> int:
+        """The position of the first subtree that can hold instances after ``oid``: the
+        outermost one holding ``oid``, else the first one after it."""
+        prefixes, parents = self._prefixes, self._parents
+        i = bisect_right(prefixes, oid) - 1
+        found = j = i
+        found += 1
+        while j >= 0:
+            p = prefixes[j]
+            if oid[:len(p)] == p:
+                found = j
+            j = parents[j]
+        return found
 
     def get(self, oid: OID, ctx: Any) -> Value:
         for st in self._subtrees:
@@ -196,21 +155,87 @@ class View:
             p = st.prefix
             if cur[:len(p)] > p:
                 continue
-            if isinstance(st, Table):
-                got = st.walk(cur, ctx, limit - len(out))
-            else:
-                got = []
-                while len(got) < limit - len(out):
-                    found = st.next(got[-1][0] if got else cur, ctx)
-                    if found is None:
-                        break
-                    got.append(found)
+            got = st.walk(cur, ctx, limit - len(out))
             if got:
                 out.extend(got)
                 cur = got[-1][0]
                 if len(out) >= limit:
                     break
         return out
+
+    def walk_encoded(self, oid: OID, ctx: Any, limit: int) -> tuple[list[bytes], OID | None]:
+        """:meth:`walk` as VarBind TLVs, and the OID of the last one (None when empty)."""
+        plan = self.walk_plan(oid, ctx, limit)
+        if plan is None:
+            return self._walk_encoded(oid, ctx, limit)
+        out: list[bytes] = []
+        for column, start, stop, names in plan[0]:
+            out += column.varbinds(ctx, start, stop, names)
+        return out, plan[1]
+
+    def plan_rows(self, ctx: Any) -> RowSet | None:
+        """The shared rows that walk plans for this context are keyed on (None: no plans)."""
+        if self._plan_key is None:
+            return None
+        rows = self._plan_key(ctx)
+        return rows if rows.serial else None
+
+    def walk_plan(self, oid: OID, ctx: Any, limit: int) -> Plan | None:
+        """The shape of :meth:`walk_encoded` for this context (its column runs and the last
+        OID), or None when the walk depends on more than the device's rows."""
+        rows = self.plan_rows(ctx)
+        if rows is None:
+            return None
+        key = (rows.serial, oid, limit)
+        plan = self._plans.get(key, _NO_PLAN)
+        if plan is _NO_PLAN:
+            plan = self._plan(oid, ctx, limit, rows, key)
+        return plan  # type: ignore[no-any-return]
+
+    def _plan(self, oid: OID, ctx: Any, limit: int, rows: RowSet, key: tuple[int, OID, int]) -> Plan | None:
+        """The shape of this walk if it only crosses tables whose rows are ``rows``."""
+        runs: list[tuple[Column, int, int, list[Any]]] = []
+        cur, last, left = oid, None, limit
+        plan: Plan | None = None
+        for st in self._subtrees[self._first(oid):]:
+            if type(st) is not Table or st.rows(ctx) is not rows:
+                break  # its instances depend on more than the rows: walk it every time
+            for col, start, stop in st.runs(cur, rows, left):
+                head = st.prefix + (col,)
+                names = rows.oid_tlvs(head)
+                assert names is not None
+                column = st.column(col)
+                runs.append((column, start, stop, column.prepare(names[start:stop])))
+                left -= stop - start
+                cur = last = head + rows[stop - 1]
+            if left <= 0:
+                plan = (tuple(runs), last)
+                break
+        else:
+            plan = (tuple(runs), last)  # the end of the view
+        if len(self._plans) >= PLANS_MAX:
+            self._plans.clear()
+        self._plans[key] = plan
+        return plan
+
+    def _walk_encoded(self, oid: OID, ctx: Any, limit: int) -> tuple[list[bytes], OID | None]:
+        out: list[bytes] = []
+        cur = oid
+        last: OID | None = None
+        subtrees = self._subtrees
+        for i in range(self._first(oid), len(subtrees)):
+            st = subtrees[i]
+            if type(st) is Table:
+                got, end = st.walk_encoded(cur, ctx, limit - len(out))
+            else:
+                found = st.walk(cur, ctx, limit - len(out))
+                got, end = encode_varbind_tlvs(found), found[-1][0] if found else None
+            if end is not None:
+                out += got
+                cur = last = end
+                if len(out) >= limit:
+                    break
+        return out, last
 
     def next(self, oid: OID, ctx: Any) -> tuple[OID, Value] | None:
         """The first instance after ``oid``, or None at the end of the MIB view."""
@@ -222,3 +247,6 @@ class View:
             if found is not None:
                 return found
         return None
+
+
+__all__ = ["CellColumn", "Column", "RowSet", "Scalars", "Static", "Subtree", "Table", "View"]

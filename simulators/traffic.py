@@ -24,6 +24,7 @@ TWO_PI = 2.0 * math.pi
 PEAK_UTC_S = 13 * 3600.0
 MASK32 = (1 << 32) - 1
 MASK64 = (1 << 64) - 1
+_UNPACK8 = struct.Struct(">8I").unpack
 AVG_PACKET = 620.0  # bytes per packet, for packet counters
 
 
@@ -51,20 +52,32 @@ class Profile:
         return self.mean * (1.0 + self.amplitude * math.sin(phase))
 
 
+def phase_cos(t: float) -> float:
+    """cos of the daily phase at wall time ``t``: ``Profile.integral(t)`` is
+    ``mean * (t - amplitude * DAY / TWO_PI * phase_cos(t))``. A device's counters need it
+    once per request (and once per boot), whatever the number of interfaces."""
+    return math.cos(TWO_PI * (t - PEAK_UTC_S + DAY / 4.0) / DAY)
+
+
 def port_units(device: str, if_index: int) -> tuple[float, ...]:
     """Eight numbers in [0, 1) for one interface from a single hash (building 20,000
     devices must stay cheap): utilisation and swing in, the same out, then error and
     discard draws in and out."""
     digest = hashlib.blake2b(f"{device}|{if_index}".encode(), digest_size=32).digest()
-    return tuple(x / 2.0**32 for x in struct.unpack(">8I", digest))
+    return tuple([x / 4294967296.0 for x in _UNPACK8(digest)])
 
 
 def profile_from(u_util: float, u_amp: float, speed_mbps: int, active: bool) -> Profile:
     """Mean utilisation 2–45 % of the interface speed (most lightly loaded, a few busy),
     daily swing 30–80 %."""
+    return Profile(*profile_params(u_util, u_amp, speed_mbps, active))
+
+
+def profile_params(u_util: float, u_amp: float, speed_mbps: int, active: bool) -> tuple[float, float]:
+    """(mean, amplitude) of :func:`profile_from`, without the object."""
     if not active or speed_mbps <= 0:
-        return Profile(0.0, 0.0)
-    return Profile(speed_mbps * 1e6 / 8.0 * (0.02 + 0.43 * u_util * u_util), 0.3 + 0.5 * u_amp)
+        return 0.0, 0.0
+    return speed_mbps * 1e6 / 8.0 * (0.02 + 0.43 * u_util * u_util), 0.3 + 0.5 * u_amp
 
 
 def error_from(u: float) -> float:

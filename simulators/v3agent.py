@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from simulators.agent import RESPONSE, answer, encode_fitting
+from simulators.agent import RESPONSE, answer_encoded, encode_fitting
 from simulators.device import SimDevice
 from simulators.mib import View
 from simulators.traffic import stable_unit
@@ -21,8 +22,7 @@ from vigie.errors import ConfigError
 from vigie.model import Inventory
 from vigie.secrets import resolve
 from vigie.snmp.errors import SnmpError
-from vigie.snmp.pdu import Pdu
-from vigie.snmp.types import VarBind
+from vigie.snmp.pdu import Pdu, encode_pdu_tlvs
 from vigie.snmp.usm import (
     AuthProtocol,
     KeyCache,
@@ -31,9 +31,10 @@ from vigie.snmp.usm import (
     SecurityLevel,
     UsmStats,
     UsmUser,
+    seal,
 )
-from vigie.snmp.usm_agent import AgentReport, encode_v3_response, process_v3_request
-from vigie.snmp.v3 import V3Message
+from vigie.snmp.usm_agent import AgentReport, AgentRequest, encode_v3_response, process_v3_request
+from vigie.snmp.v3 import V3Message, encode_scoped_pdu
 from vigie.vendors import VENDORS
 
 AUTH = {"SHA": AuthProtocol.SHA, "SHA-256": AuthProtocol.SHA256}
@@ -116,7 +117,7 @@ class V3Engine:
         return eid, boots, min(int(t - device.boot_time(t)), 0x7FFFFFFF)
 
     def handle(self, msg: V3Message, view: View, t: float, wrong_rid: bool, device: SimDevice | None,
-               max_size: int) -> bytes | None:
+               max_size: int, ctx: Any = None) -> bytes | None:
         eid, boots, etime = self.identity(device, t)
         try:
             req = process_v3_request(msg, engine_id=eid, engine_boots=boots, engine_time=etime,
@@ -136,13 +137,20 @@ class V3Engine:
             response = Pdu(RESPONSE, rid, AUTHORIZATION_ERROR, 0, pdu.varbinds)
             return encode_v3_response(req, response, engine_id=eid, engine_boots=boots, engine_time=etime,
                                       salt=self.salt(), max_size=size)
-        result = answer(view, pdu.type, pdu.varbinds, pdu.error_status, pdu.error_index, t)
+        result = answer_encoded(view, pdu.type, pdu.varbinds, pdu.error_status, pdu.error_index,
+                                t if ctx is None else ctx)
         if result is None:
             return None
 
-        def encode(varbinds: list[VarBind], status: int, index: int) -> bytes:
-            response = Pdu(RESPONSE, rid, status, index, tuple(varbinds))
-            return encode_v3_response(req, response, engine_id=eid, engine_boots=boots, engine_time=etime,
-                                      salt=self.salt(), max_size=max_size)
+        def encode(varbinds: list[bytes], status: int, index: int) -> bytes:
+            return self._seal(req, encode_pdu_tlvs(RESPONSE, rid, status, index, varbinds), eid, boots, etime,
+                              max_size)
 
         return encode_fitting(result, encode, size)
+
+    def _seal(self, req: AgentRequest, pdu: bytes, eid: bytes, boots: int, etime: int, max_size: int) -> bytes:
+        """``encode_v3_response`` for a PDU already encoded."""
+        scoped = encode_scoped_pdu(req.context_engine_id, req.context_name, pdu)
+        return seal(user=req.user, level=req.security_level, msg_id=req.msg_id, max_size=max_size,
+                    reportable=False, engine_id=eid, engine_boots=boots, engine_time=etime,
+                    scoped_pdu=scoped, salt=self.salt())

@@ -7,7 +7,7 @@ dispatch for the common value types) and fall back to :mod:`vigie.snmp.ber` for 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -41,10 +41,13 @@ from vigie.snmp.types import (
     SET,
     TRAPV1,
     TRAPV2,
+    Counter32,
     Counter64,
+    Gauge32,
+    TimeTicks,
     VarBind,
 )
-from vigie.snmp.values import decode_value, encode_value
+from vigie.snmp.values import UNSIGNED_HEADERS, decode_value, encode_value
 
 if TYPE_CHECKING:
     from vigie.snmp.v3 import V3Message
@@ -60,8 +63,11 @@ __all__ = [
     "decode_varbinds",
     "encode_community_message",
     "encode_pdu",
+    "encode_pdu_tlvs",
     "encode_request",
     "encode_response",
+    "encode_response_tlvs",
+    "encode_varbind_tlvs",
     "encode_varbinds",
 ]
 
@@ -75,6 +81,11 @@ _INT_HDR: Final = tuple(bytes((TAG_INTEGER, n)) for n in range(6))
 _C64_HDR: Final = tuple(bytes((TAG_COUNTER64, n)) for n in range(10))
 _OCT_HDR: Final = tuple(bytes((TAG_OCTET_STRING, n)) for n in range(128))
 _NULL: Final = b"\x05\x00"
+_U32_HDR: Final = {
+    Counter32: UNSIGNED_HEADERS[0x41],
+    Gauge32: UNSIGNED_HEADERS[0x42],
+    TimeTicks: UNSIGNED_HEADERS[0x43],
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +129,17 @@ class CommunityMessage:
 
 def encode_varbinds(varbinds: Iterable[VarBind]) -> bytes:
     """The VarBindList SEQUENCE TLV."""
-    parts: list[bytes] = []
-    append = parts.append
+    return _wrap_varbind_tlvs(encode_varbind_tlvs(varbinds))
+
+
+def encode_varbind_tlvs(varbinds: Iterable[VarBind]) -> list[bytes]:
+    """Each VarBind as its own SEQUENCE TLV: pieces an agent can count, cut and join with
+    :func:`encode_response_tlvs` (``encode_varbinds`` is these, joined and wrapped)."""
+    out: list[bytes] = []
+    append = out.append
     oid_get = _OID_TLV_CACHE.get
     seq_hdr = _SEQ_HDR
+    u32_get = _U32_HDR.get
     try:
         for name, value in cast("Iterable[tuple[OID, Any]]", varbinds):  # exact-type dispatch below
             oid = oid_get(name)
@@ -142,19 +160,16 @@ def encode_varbinds(varbinds: Iterable[VarBind]) -> bytes:
                 encoded = _OCT_HDR[len(value)] + value
             elif value is None:
                 encoded = _NULL
+            elif (hdr := u32_get(kind)) is not None and not value >> 32:
+                size = (value.bit_length() >> 3) + 1
+                encoded = hdr[size] + value.to_bytes(size, "big")
             else:
                 encoded = encode_value(value)
             size = len(oid) + len(encoded)
-            append(seq_hdr[size] if size < 0x100 else b"\x30" + encode_length(size))
-            append(oid)
-            append(encoded)
+            append((seq_hdr[size] if size < 0x100 else b"\x30" + encode_length(size)) + oid + encoded)
     except (TypeError, ValueError) as exc:
         raise SnmpEncodeError(f"cannot encode varbinds: {exc} (names are tuples of ints)") from exc
-    body = b"".join(parts)
-    size = len(body)
-    if size < 0x100:
-        return seq_hdr[size] + body
-    return b"\x30" + encode_length(size) + body
+    return out
 
 
 def decode_varbinds(data: bytes, pos: int, end: int) -> tuple[VarBind, ...]:
@@ -207,6 +222,8 @@ def decode_varbinds(data: bytes, pos: int, end: int) -> tuple[VarBind, ...]:
             append((name, from_bytes(data[vstart:stop], "big", signed=True)))
         elif tag == TAG_OCTET_STRING:
             append((name, data[vstart:stop]))
+        elif tag == 0x05 and not size:  # NULL: the values of every request
+            append((name, None))
         else:
             append((name, decode_value(data, tag, vstart, stop)))
         pos = stop
@@ -291,6 +308,43 @@ def encode_response(
     pdu = _encode_pdu_fields(RESPONSE, request_id, error_status, error_index, encode_varbinds(varbinds))
     body = _INT_HDR[1] + bytes((version,)) + encode_octet_string(_community_bytes(community))
     return tlv(TAG_SEQUENCE, body + pdu)
+
+
+def encode_pdu_tlvs(
+    pdu_type: int, request_id: int, error_status: int, error_index: int, varbind_tlvs: Sequence[bytes]
+) -> bytes:
+    """A PDU TLV from VarBind TLVs already encoded (see :func:`encode_varbind_tlvs`)."""
+    return _encode_pdu_fields(pdu_type, request_id, error_status, error_index, _wrap_varbind_tlvs(varbind_tlvs))
+
+
+def encode_response_tlvs(
+    version: int,
+    community: bytes | str,
+    request_id: int,
+    varbind_tlvs: Sequence[bytes],
+    error_status: int = 0,
+    error_index: int = 0,
+) -> bytes:
+    """:func:`encode_response` from VarBind TLVs already encoded: the agents' hot path, which
+    copies the varbinds once."""
+    _check_version(version)
+    try:
+        head = encode_int32(request_id) + encode_int32(error_status) + encode_int32(error_index)
+    except TypeError as exc:
+        raise SnmpEncodeError(f"PDU header fields must be int: {exc}") from exc
+    size = sum(map(len, varbind_tlvs))
+    vbl_hdr = _SEQ_HDR[size] if size < 0x100 else b"\x30" + encode_length(size)
+    pdu_size = len(head) + len(vbl_hdr) + size
+    pdu_hdr = b"\xa2" + encode_length(pdu_size)
+    prefix = _INT_HDR[1] + bytes((version,)) + encode_octet_string(_community_bytes(community))
+    msg_size = len(prefix) + len(pdu_hdr) + pdu_size
+    return b"".join((b"\x30", encode_length(msg_size), prefix, pdu_hdr, head, vbl_hdr, *varbind_tlvs))
+
+
+def _wrap_varbind_tlvs(varbind_tlvs: Sequence[bytes]) -> bytes:
+    body = b"".join(varbind_tlvs)
+    size = len(body)
+    return (_SEQ_HDR[size] if size < 0x100 else b"\x30" + encode_length(size)) + body
 
 
 def encode_request(

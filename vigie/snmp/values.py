@@ -49,7 +49,7 @@ from vigie.snmp.types import (
     Value,
 )
 
-__all__ = ["decode_value", "encode_value"]
+__all__ = ["UNSIGNED_HEADERS", "decode_value", "encode_value"]
 
 
 def _encode_bool(value: bool) -> bytes:
@@ -79,10 +79,23 @@ def _encode_exception(value: ExceptionValue) -> bytes:
 
 
 def _unsigned_encoder(tag: int) -> Callable[[int], bytes]:
+    bits = 64 if tag == TAG_COUNTER64 else 32
+    headers = UNSIGNED_HEADERS[tag]
+
     def encode(value: int) -> bytes:
-        return encode_unsigned(tag, value)
+        if value >> bits:  # negative or too large: encode_unsigned raises with the message
+            return encode_unsigned(tag, value)
+        size = (value.bit_length() >> 3) + 1
+        return headers[size] + value.to_bytes(size, "big")
 
     return encode
+
+
+# Tag and length octets of Counter32/Gauge32/TimeTicks/Counter64, indexed by content size.
+UNSIGNED_HEADERS: Final = {
+    tag: tuple(bytes((tag, n)) for n in range(10))
+    for tag in (TAG_COUNTER32, TAG_GAUGE32, TAG_TIMETICKS, TAG_COUNTER64)
+}
 
 
 _ENCODERS: Final[dict[type, Callable[[Any], bytes]]] = {
