@@ -124,8 +124,10 @@ class SimDevice:
                 flags[n] = ACTIVE
             rx_mean, rx_amp = profile_params(u[0], u[1], itf.speed_mbps, carries)
             tx_mean, tx_amp = profile_params(u[2], u[3], itf.speed_mbps, carries)
-            traffic.extend((rx_mean, rx_amp * _AMP, tx_mean, tx_amp * _AMP,
-                            error_from(u[4]), error_from(u[5]), error_from(u[6]), error_from(u[7])))
+            # only a port that carries traffic sees errors and discards
+            errs = (error_from(u[4]), error_from(u[5]), error_from(u[6]), error_from(u[7])) if carries \
+                else (0.0, 0.0, 0.0, 0.0)
+            traffic.extend((rx_mean, rx_amp * _AMP, tx_mean, tx_amp * _AMP, *errs))
             if link is not None:
                 if link.medium is Medium.CELLULAR_4G:
                     flags[n] |= CELLULAR
