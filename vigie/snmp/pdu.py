@@ -172,6 +172,9 @@ def encode_varbind_tlvs(varbinds: Iterable[VarBind]) -> list[bytes]:
     return out
 
 
+_UNSIGNED32: Final = (Counter32, Gauge32, TimeTicks)  # tags 0x41, 0x42, 0x43
+
+
 def decode_varbinds(data: bytes, pos: int, end: int) -> tuple[VarBind, ...]:
     """The content of a VarBindList between ``pos`` and ``end``."""
     out: list[VarBind] = []
@@ -222,6 +225,8 @@ def decode_varbinds(data: bytes, pos: int, end: int) -> tuple[VarBind, ...]:
             append((name, from_bytes(data[vstart:stop], "big", signed=True)))
         elif tag == TAG_OCTET_STRING:
             append((name, data[vstart:stop]))
+        elif 0x41 <= tag <= 0x43 and 0 < size < 5:  # Counter32, Gauge32, TimeTicks: a poll's bulk
+            append((name, _UNSIGNED32[tag - 0x41](from_bytes(data[vstart:stop], "big"))))
         elif tag == 0x05 and not size:  # NULL: the values of every request
             append((name, None))
         else:
