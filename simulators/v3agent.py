@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from simulators.agent import RESPONSE, answer_encoded, encode_fitting
@@ -23,10 +23,8 @@ from vigie.model import Inventory
 from vigie.secrets import resolve
 from vigie.snmp.errors import SnmpError
 from vigie.snmp.pdu import Pdu, encode_pdu_tlvs
+from vigie.snmp.users import user_for
 from vigie.snmp.usm import (
-    AuthProtocol,
-    KeyCache,
-    PrivProtocol,
     SaltCounter,
     SecurityLevel,
     UsmStats,
@@ -37,9 +35,6 @@ from vigie.snmp.usm_agent import AgentReport, AgentRequest, encode_v3_response, 
 from vigie.snmp.v3 import V3Message, encode_scoped_pdu
 from vigie.vendors import VENDORS
 
-AUTH = {"SHA": AuthProtocol.SHA, "SHA-256": AuthProtocol.SHA256}
-PRIV = {"AES": PrivProtocol.AES128}
-KEY_CACHE_SIZE = 1 << 16  # localised keys for every device of the RIE, per user
 AUTHORIZATION_ERROR = 16
 REQUESTS = frozenset((0xA0, 0xA1, 0xA3, 0xA5))  # GET, GETNEXT, SET, GETBULK
 
@@ -65,13 +60,6 @@ class UsmConfig:
         return V3Engine(self.users, self.started)
 
 
-def _user(name: str, auth: str, priv: str, auth_pass: str, priv_pass: str) -> UsmUser:
-    if len(auth_pass) < 8 or len(priv_pass) < 8:
-        raise ConfigError(f"SNMPv3 user {name!r}: passphrases must have at least 8 characters (RFC 3414)")
-    user = UsmUser.create(name, AUTH[auth], auth_pass, PRIV[priv], priv_pass)
-    return replace(user, key_cache=KeyCache(KEY_CACHE_SIZE))
-
-
 def usm_config(inv: Inventory, user: str | None, auth: str, priv: str, auth_env: str,
                priv_env: str) -> UsmConfig | None:
     """The farm's v3 users: ``user`` with passphrases from ``auth_env``/``priv_env``, plus
@@ -82,7 +70,7 @@ def usm_config(inv: Inventory, user: str | None, auth: str, priv: str, auth_env:
         if not a or not p:
             raise ConfigError(f"--v3-user {user!r} needs its passphrases in the environment: export "
                               f"{auth_env}=... and {priv_env}=...")
-        users[user.encode()] = _user(user, auth, priv, a, p)
+        users[user.encode()] = user_for(user, auth, priv, a, p)
     for prof in inv.snmp_profiles.values():
         if prof.version != "3" or prof.user is None or prof.user.encode() in users:
             continue
@@ -91,7 +79,7 @@ def usm_config(inv: Inventory, user: str | None, auth: str, priv: str, auth_env:
             a, p = resolve(prof.auth_key_ref), resolve(prof.priv_key_ref)
         except ConfigError as exc:
             raise ConfigError(f"SNMP profile {prof.name!r}: {exc}") from exc
-        users[prof.user.encode()] = _user(prof.user, prof.auth_protocol, prof.priv_protocol, a, p)
+        users[prof.user.encode()] = user_for(prof.user, prof.auth_protocol, prof.priv_protocol, a, p)
     return UsmConfig(users) if users else None
 
 

@@ -16,12 +16,13 @@ import orjson
 from collectors.scheduler import CycleReport, Scheduler
 from collectors.snmp.poller import Poller
 from collectors.snmp.session import PollFailure
-from collectors.snmp.targets import Credentials, Target, targets_for, user_for
+from collectors.snmp.targets import Credentials, Target, targets_for
 from collectors.snmp.transport import SnmpTransport
 from vigie.errors import ConfigError
 from vigie.inventory import load_inventory
 from vigie.observations import DevicePoll
 from vigie.snmp.types import ObjectIdentifier, TimeTicks, format_oid
+from vigie.snmp.users import user_for
 
 SYSTEM = {"sysDescr": 1, "sysObjectID": 2, "sysUpTime": 3, "sysContact": 4, "sysName": 5, "sysLocation": 6}
 

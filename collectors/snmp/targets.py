@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from vigie.errors import ConfigError
 from vigie.model import Device, Inventory, SnmpProfile
 from vigie.secrets import resolve
-from vigie.snmp.usm import AuthProtocol, KeyCache, PrivProtocol, UsmUser
-
-AUTH = {"SHA": AuthProtocol.SHA, "SHA-256": AuthProtocol.SHA256}
-PRIV = {"AES": PrivProtocol.AES128}
-KEY_CACHE_SIZE = 1 << 16  # localised keys of every device of the RIE, per user
+from vigie.snmp.users import user_for
+from vigie.snmp.usm import UsmUser
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +44,6 @@ class Target:
     @property
     def endpoint(self) -> tuple[str, int]:
         return self.address, self.port
-
-
-def user_for(name: str, auth: str, priv: str, auth_pass: str, priv_pass: str) -> UsmUser:
-    if auth not in AUTH or priv not in PRIV:
-        raise ConfigError(f"SNMPv3 user {name!r}: auth {auth!r} / priv {priv!r} not supported; "
-                          f"use {', '.join(AUTH)} and {', '.join(PRIV)}")
-    user = UsmUser.create(name, AUTH[auth], auth_pass, PRIV[priv], priv_pass)
-    return replace(user, key_cache=KeyCache(KEY_CACHE_SIZE))
 
 
 def credentials_for(profile: SnmpProfile, environ: Mapping[str, str] | None = None) -> Credentials:

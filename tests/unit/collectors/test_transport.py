@@ -18,15 +18,16 @@ import pytest
 
 from collectors.snmp.poller import Poller
 from collectors.snmp.session import PollFailure, Session
-from collectors.snmp.targets import Credentials, Target, user_for
+from collectors.snmp.targets import Credentials, Target
 from collectors.snmp.transport import ID_MODULUS, RequestTimeout, SnmpTransport
 from simulators.agent import answer, encode_fitting
 from simulators.mib import Scalars, Table, View
-from simulators.v3agent import V3Engine, _user
+from simulators.v3agent import V3Engine
 from vigie.observations import PollError
 from vigie.snmp.errors import SnmpError
 from vigie.snmp.pdu import CommunityMessage, Pdu, decode_message, encode_request, encode_response
 from vigie.snmp.types import Counter32, Counter64, Gauge32, TimeTicks, Value, VarBind
+from vigie.snmp.users import user_for
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -458,7 +459,7 @@ def v3_target(agent: FakeAgent, auth: str = V3_AUTH, priv: str = V3_PRIV, user: 
 
 
 async def v3_agent(auth_proto: str = "SHA-256") -> FakeAgent:
-    users = {b"unit": _user("unit", auth_proto, "AES", V3_AUTH, V3_PRIV)}
+    users = {b"unit": user_for("unit", auth_proto, "AES", V3_AUTH, V3_PRIV)}
     return await start_agent(v3=V3Engine(users, time.time() - 1000))
 
 
