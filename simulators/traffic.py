@@ -106,20 +106,8 @@ def octets(profile: Profile, boot: float, t: float, down: list[tuple[float, floa
     return max(total, 0.0)
 
 
-ERROR_KINDS = ("err_in", "err_out", "disc_in", "disc_out")
-
-
-def error_rate(device: str, if_index: int, kind: str) -> float:
-    """Errors (``err_in``/``err_out``) or discards (``disc_in``/``disc_out``) per second."""
-    return error_from(port_units(device, if_index)[4 + ERROR_KINDS.index(kind)])  # up to 0.3 per second
-
-
 def counter32(value: float) -> int:
     return int(value) & MASK32
-
-
-def counter64(value: float) -> int:
-    return int(value) & MASK64
 
 
 def wrap_offset(value_at_wrap: float, bits: int) -> int:
