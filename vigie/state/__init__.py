@@ -27,8 +27,9 @@ from vigie.state.inputs import (
     StateError,
     UnknownElement,
 )
+from vigie.state.resume import Prior
 
 __all__ = ["POLLER", "Alarm", "AlarmAcked", "AlarmCleared", "AlarmEvent", "AlarmKind", "AlarmRaised", "AlarmUpdated",
            "DeviceState", "ElementStatus", "EngineSettings", "Event", "LinkState", "MaintenanceWindow",
-           "PollerHealth", "SettingsInvalid", "Severity", "SiteState", "StateChange", "StateEngine", "StateError",
-           "UnknownElement"]
+           "PollerHealth", "Prior", "SettingsInvalid", "Severity", "SiteState", "StateChange", "StateEngine",
+           "StateError", "UnknownElement"]

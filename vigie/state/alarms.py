@@ -7,6 +7,7 @@ events to emit (none when nothing changed), so identical input never repeats an 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from vigie.state.events import (
@@ -27,11 +28,34 @@ class AlarmBook:
         self._next_id = 1
         self._active: dict[int, Alarm] = {}
         self._by_key: dict[tuple[AlarmKind, str], int] = {}
+        self._restored: set[int] = set()  # restored alarms not confirmed by an evaluation yet
+
+    def restore(self, alarms: Sequence[Alarm], next_id: int) -> None:
+        """Take back the alarms active before a restart (same ids, acknowledgements kept); new ids
+        start at ``next_id`` (above every id ever recorded). Call :meth:`settle` once evaluated."""
+        for alarm in alarms:
+            if alarm.active:
+                self._active[alarm.id] = alarm
+                self._by_key[(alarm.kind, alarm.element)] = alarm.id
+                self._restored.add(alarm.id)
+        self._next_id = max(self._next_id, next_id, *(a.id + 1 for a in alarms))
+
+    def settle(self, now: float) -> list[AlarmEvent]:
+        """Clear the restored alarms the first evaluation did not raise again: their cause is gone."""
+        events: list[AlarmEvent] = []
+        for alarm_id in sorted(self._restored):
+            alarm = self._active.get(alarm_id)
+            if alarm is not None:
+                events += self.clear(alarm.kind, alarm.element, now)
+        self._restored.clear()
+        return events
 
     def set(self, kind: AlarmKind, element: str, now: float, severity: Severity, cause: str | None, text: str,
             sites: int = 0, devices: int = 0) -> list[AlarmEvent]:
         key = (kind, element)
         alarm_id = self._by_key.get(key)
+        if alarm_id is not None:
+            self._restored.discard(alarm_id)
         if alarm_id is None:
             alarm = Alarm(self._next_id, now, element, kind, severity, cause, text, sites, devices)
             self._next_id += 1

@@ -61,6 +61,7 @@ from vigie.state.events import (
 )
 from vigie.state.inputs import MaintenanceWindow, PollerHealth, UnknownElement
 from vigie.state.maintenance import MaintenanceSchedule
+from vigie.state.resume import Prior, resume
 from vigie.state.sites import SiteRec, site_verdict
 from vigie.state.topology import EV_FAILED, EV_SUSPECT, Cut
 
@@ -104,6 +105,10 @@ class StateEngine(Display):
         self._evaluate(now, events)
         self._poller_alarm(now, events)
         return events
+
+    def resume(self, prior: Prior, now: float) -> list[Event]:
+        """Take back the stored past after a restart (first call only): see :mod:`vigie.state.resume`."""
+        return resume(self, prior, now)
 
     def set_maintenance(self, windows: Sequence[MaintenanceWindow]) -> None:
         """Replace the maintenance windows; applied by ``now`` at the next observe or tick.

@@ -40,6 +40,7 @@ from vigie.state.events import (
     Severity,
     StateChange,
 )
+from vigie.state.resume import Prior
 from vigie.store.schema import MIGRATIONS, StoreError, migrate
 
 if TYPE_CHECKING:
@@ -310,6 +311,17 @@ class SqliteStore:
         """One alarm by id, cleared or not (None: never recorded)."""
         found = self._alarms("WHERE id = ?", (alarm_id,))
         return found[0] if found else None
+
+    def next_alarm_id(self) -> int:
+        """Above every alarm id ever recorded, cleared or not (ids are never reused)."""
+        row = self._query("SELECT max(id) FROM alarms")
+        return int(row[0][0] or 0) + 1
+
+    def prior(self) -> Prior:
+        """Everything the state engine resumes from after a restart (:meth:`StateEngine.resume`)."""
+        polls = self._query("SELECT device, at FROM device_polls")
+        return Prior(self.last_states(), self.active_alarms(), self.next_alarm_id(),
+                     {str(d): float(at) for d, at in polls})
 
     def _alarms(self, where: str, args: Sequence[object] = ()) -> list[Alarm]:
         rows = self._query(f"SELECT {_ALARM_COLUMNS} FROM alarms {where} ORDER BY id", args)
