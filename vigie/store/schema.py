@@ -124,7 +124,12 @@ CREATE TABLE if_rollups (
 CREATE INDEX if_rollups_bucket ON if_rollups (bucket_start);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+_V3 = """
+ALTER TABLE device_polls ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX device_polls_duration ON device_polls (duration_s);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 LATEST = len(MIGRATIONS)
 
 

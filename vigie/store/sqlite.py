@@ -76,12 +76,15 @@ ON CONFLICT (started, cycle) DO UPDATE SET
     errors = excluded.errors
 """
 _UPSERT_POLL = """
-INSERT INTO device_polls (device, at, duration_s, error, detail, pdus, retries, response_ms, partial)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO device_polls (device, at, duration_s, error, detail, pdus, retries, response_ms, partial, failures)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (device) DO UPDATE SET
     at = excluded.at, duration_s = excluded.duration_s, error = excluded.error, detail = excluded.detail,
     pdus = excluded.pdus, retries = excluded.retries, response_ms = excluded.response_ms,
-    partial = excluded.partial
+    partial = excluded.partial,
+    failures = CASE WHEN excluded.error IS NULL THEN 0
+                    WHEN excluded.at = device_polls.at THEN device_polls.failures
+                    ELSE device_polls.failures + 1 END
 WHERE excluded.at >= device_polls.at
 """
 _UPSERT_ROLLUP = """
@@ -198,6 +201,9 @@ class SqliteStore:
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             self.schema_version = migrate(self._conn, self.path, migrations)
+            if self.schema_version >= 2:  # rates for a bucket written before a restart are late: never overwrite it
+                row = self._conn.execute("SELECT max(bucket_start) FROM if_rollups").fetchone()
+                self._flushed_until = int(row[0]) + BUCKET_S if row and row[0] is not None else 0
         except StoreError:
             self._conn.close()
             raise
@@ -367,6 +373,7 @@ class SqliteStore:
                 p.retries,
                 p.response_ms,
                 int(p.partial),
+                0 if p.error is None else 1,
             )
             for p in polls
         ]
@@ -379,6 +386,19 @@ class SqliteStore:
         cur = self._conn.execute(
             "SELECT * FROM poll_cycles WHERE started >= ? AND started < ? ORDER BY started, id", (since, until)
         )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur]
+
+    def slowest_devices(self, n: int = 20) -> list[dict[str, object]]:
+        """The ``n`` devices whose last poll took longest (the poller watching itself)."""
+        cur = self._conn.execute("SELECT * FROM device_polls ORDER BY duration_s DESC, device LIMIT ?", (n,))
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur]
+
+    def failing_devices(self, min_failures: int = 1) -> list[dict[str, object]]:
+        """Devices whose last ``min_failures`` polls or more all failed, most failures first."""
+        cur = self._conn.execute("SELECT * FROM device_polls WHERE failures >= ? ORDER BY failures DESC, device",
+                                 (min_failures,))
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row)) for row in cur]
 
@@ -415,14 +435,16 @@ class SqliteStore:
                 b.in_util_max = _max(b.in_util_max, r.in_util_pct)
                 b.out_util_max = _max(b.out_util_max, r.out_util_pct)
 
-    def flush_rollups(self, now: float) -> int:
+    def flush_rollups(self, now: float, final: bool = False) -> int:
         """Write every bucket that ended at or before ``now``, in one transaction; return the rows written.
+        ``final`` (at shutdown): also the bucket in progress, as a partial row (its ``samples`` says how
+        many); rates for it after a restart are then late (counted, never overwriting it).
 
         Upserts: flushing the same bucket again (after a crash before the in-memory state was
         dropped) rewrites the same row. Rates arriving later for a flushed bucket are dropped
         and counted in ``late_rates``.
         """
-        limit = bucket_start(now)  # buckets starting before this one have ended
+        limit = bucket_start(now) + (BUCKET_S if final else 0)  # buckets starting before this one have ended
         done = [key for key in self._rollups if key[2] + BUCKET_S <= limit]
         rows = []
         for key in done:

@@ -20,14 +20,14 @@ def _tables(path: Path) -> set[str]:
 def test_from_empty(tmp_path: Path) -> None:
     db = tmp_path / "vigie.db"
     with SqliteStore(db) as store:
-        assert store.schema_version == LATEST == 2
+        assert store.schema_version == LATEST == 3
         conn = store._conn
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert {"schema_version", "state_changes", "alarms", "poll_cycles", "device_polls", "if_rollups"} <= _tables(db)
     with sqlite3.connect(db) as conn:
-        assert [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2]
+        assert [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
 
 
 def test_reopen_applies_nothing(tmp_path: Path) -> None:
@@ -45,7 +45,7 @@ def test_upgrade_v1_to_v2_keeps_data(tmp_path: Path) -> None:
         old.record([StateChange(100.0, "device", "R1", "up", "down", None, "no answer")])
     assert "if_rollups" not in _tables(db)
     with SqliteStore(db) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == 3
         assert store.state_changes(0, 1e9) == [StateChange(100.0, "device", "R1", "up", "down", None, "no answer")]
         store.flush_rollups(0)  # the v2 tables are usable
         assert store.device_polls() == {}
@@ -60,7 +60,7 @@ def test_newer_database_refused(tmp_path: Path) -> None:
     with pytest.raises(SchemaTooNew) as info:
         SqliteStore(db)
     message = str(info.value)
-    assert "schema version 7" in message and "up to 2" in message and str(db) in message
+    assert "schema version 7" in message and "up to 3" in message and str(db) in message
     assert "run a Vigie at least as recent" in message
     assert isinstance(info.value, StoreError)
     with sqlite3.connect(db) as conn:  # untouched

@@ -179,13 +179,43 @@ def test_late_rates_for_a_flushed_bucket_are_dropped(store: SqliteStore) -> None
     assert row.in_bps_max == 100.0
 
 
-def test_reflush_is_idempotent(tmp_path: Path) -> None:
+def test_a_written_bucket_is_never_overwritten_after_a_restart(tmp_path: Path) -> None:
     db = tmp_path / "vigie.db"
     rates = [_dev(T0 + 60, _rate(1, 100.0)), _dev(T0 + 120, _rate(1, 300.0))]
-    for _ in range(2):  # a crash after the flush committed but before anything else: the same buckets again
-        with SqliteStore(db) as store:
-            store.add_rates(rates)
-            assert store.flush_rollups(T0 + 300) == 1
     with SqliteStore(db) as store:
+        store.add_rates(rates)
+        assert store.flush_rollups(T0 + 300) == 1
+    with SqliteStore(db) as store:  # restarted: the same bucket again is late, counted, not written over
+        store.add_rates(rates[:1])
+        assert store.flush_rollups(T0 + 300) == 0
+        assert store.late_rates == 1
         [row] = store.rollups(0, 1e12)
         assert row.samples == 2 and row.in_bps_avg == pytest.approx(200.0)
+
+
+def test_final_flush_writes_the_bucket_in_progress(tmp_path: Path) -> None:
+    db = tmp_path / "vigie.db"
+    with SqliteStore(db) as store:
+        store.add_rates([_dev(T0 + 60, _rate(1, 100.0)), _dev(T0 + 360, _rate(1, 500.0))])
+        assert store.flush_rollups(T0 + 370) == 1  # the bucket still in progress waits
+        assert store.flush_rollups(T0 + 370, final=True) == 1  # at shutdown it is written, partial
+        assert store.pending_rollups() == 0
+    with SqliteStore(db) as store:
+        rows = store.rollups(0, 1e12)
+        assert [(r.bucket_start - T0, r.samples, r.in_bps_avg) for r in rows] == [(0, 1, 100.0), (300, 1, 500.0)]
+        store.add_rates([_dev(T0 + 420, _rate(1, 900.0))])
+        store.flush_rollups(T0 + 700)
+        assert store.late_rates == 1 and store.rollups(0, 1e12) == rows
+
+
+def test_consecutive_failures_and_slowest_devices(store: SqliteStore) -> None:
+    def poll(dev: str, at: float, err: PollError | None, dur: float = 0.01) -> DevicePoll:
+        return DevicePoll(dev, "127.1.0.1", at, dur, err)
+
+    store.record_polls([poll("A", 1, PollError.TIMEOUT, 6.0), poll("B", 1, None, 0.5), poll("C", 1, None)])
+    store.record_polls([poll("A", 61, PollError.TIMEOUT, 6.0), poll("B", 61, PollError.TIMEOUT, 6.0)])
+    store.record_polls([poll("A", 61, PollError.TIMEOUT, 6.0)])  # the same poll again counts once
+    store.record_polls([poll("A", 121, PollError.TIMEOUT, 6.0), poll("B", 121, None, 0.2)])
+    assert {d: r["failures"] for d, r in store.device_polls().items()} == {"A": 3, "B": 0, "C": 0}
+    assert [r["device"] for r in store.failing_devices()] == ["A"]
+    assert [r["device"] for r in store.slowest_devices(2)] == ["A", "B"]
