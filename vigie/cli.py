@@ -74,6 +74,12 @@ def _cmd_poll(args: argparse.Namespace) -> int:
     return poll_command(args)
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from vigie.monitor.command import run_command
+
+    return run_command(args)
+
+
 def _cmd_probe(args: argparse.Namespace) -> int:
     from collectors.snmp.commands import probe_command
 
@@ -119,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show-failures", type=int, default=20, help="failed devices listed in text (default 20)")
     p.add_argument("-v", "--verbose", action="store_true", help="text summary too with --format json")
     p.set_defaults(func=_cmd_poll)
+
+    p = sub.add_parser("run", help="the monitor: poll, derive states and alarms, store, until SIGINT/SIGTERM")
+    from vigie.monitor.command import add_run_arguments
+
+    add_run_arguments(p)
+    p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("probe", help="one device as Vigie sees it: system group and interfaces with counters")
     p.add_argument("address", metavar="ADDRESS[:PORT]")
