@@ -81,12 +81,13 @@ class Scheduler:
         self._wall = wall
         self._clock = clock
         self._running: set[str] = set()
+        self._sem = asyncio.Semaphore(concurrency)  # shared by overlapping cycles
         self.cycle = 0
 
     async def run_cycle(self, sink: Sink | None = None, spread: bool = True) -> CycleReport:
         """One cycle: each device at its slot (or all at once when ``spread`` is false);
         returns when every poll of the cycle has finished."""
-        sem = asyncio.Semaphore(self.concurrency)
+        sem = self._sem
         report = CycleReport(self.cycle, self._wall(), self.interval_s, len(self.targets))
         start, cpu0 = self._clock(), time.process_time()
         self.cycle += 1
@@ -124,14 +125,30 @@ class Scheduler:
 
     async def run_forever(self, sink: Sink, on_cycle: Callable[[CycleReport], None] | None = None,
                           stop: asyncio.Event | None = None) -> None:
-        """Cycle after cycle, one every interval; a cycle that overruns delays the next."""
-        while stop is None or not stop.is_set():
-            began = self._clock()
-            report = await self.run_cycle(sink)
-            if on_cycle is not None:
-                on_cycle(report)
-            rest = self.interval_s - (self._clock() - began)
-            if rest > 0:
+        """A cycle every interval on a fixed grid (cycle ``n`` starts at ``start + n * interval``),
+        whatever the previous one's stragglers: a device still being polled from the last cycle is
+        skipped and reported (SKIPPED), never polled twice, and the others keep their slot. A
+        cycle is reported to ``on_cycle`` when its last poll ends."""
+        start = self._clock()
+        running: set[asyncio.Task[CycleReport]] = set()
+
+        def done(task: asyncio.Task[CycleReport]) -> None:
+            running.discard(task)
+            if on_cycle is not None and not task.cancelled() and task.exception() is None:
+                on_cycle(task.result())
+
+        n = 0
+        try:
+            while stop is None or not stop.is_set():
+                task = asyncio.create_task(self.run_cycle(sink), name=f"poll-cycle-{self.cycle}")
+                running.add(task)
+                task.add_done_callback(done)
+                n += 1
+                rest = start + n * self.interval_s - self._clock()
+                if rest < 0:  # this process fell behind by whole cycles: skip them, start on the grid
+                    missed = int(-rest // self.interval_s) + 1
+                    n += missed
+                    rest += missed * self.interval_s
                 if stop is None:
                     await asyncio.sleep(rest)
                 else:
@@ -139,3 +156,8 @@ class Scheduler:
                         await asyncio.wait_for(stop.wait(), rest)
                     except TimeoutError:
                         pass
+        finally:
+            for task in list(running):
+                task.cancel()
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)

@@ -9,9 +9,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
-import sys
 import time
-from pathlib import Path
 
 from simulators.farm import Farm, FarmSettings, read_recorded, run_workers
 from simulators.groundtruth import GroundTruthWriter
@@ -85,34 +83,4 @@ def simulate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def demo(args: argparse.Namespace) -> int:
-    from simulators.rie import generate_rie
-    from vigie.inventory import write_inventory
-
-    args.dir.mkdir(parents=True, exist_ok=True)
-    path = args.dir / "rie.json"
-    t0 = time.perf_counter()
-    inv = generate_rie(sites=args.sites, seed=args.seed, port=args.port)
-    write_inventory(inv, path)
-    print(f"vigie demo: generated {path} ({len(inv.sites)} sites, {len(inv.devices)} devices) "
-          f"in {time.perf_counter() - t0:.1f} s", flush=True)
-    sim_args = argparse.Namespace(
-        inventory=path, port=None, workers=1, scenario=None, ground_truth=args.dir / "ground-truth.jsonl",
-        community=None, v3_user=None, v3_auth_protocol="SHA-256", v3_priv_protocol="AES",
-        v3_auth_env="VIGIE_SNMP_AUTH_KEY", v3_priv_env="VIGIE_SNMP_PRIV_KEY", snmprec=[],
-        max_message_size=8192, duration=args.duration, seed=1)
-    some = [d for d in inv.devices.values() if d.site][:1] + [d for d in inv.devices.values() if not d.site][:1]
-    import vigie.mibs
-
-    mibs = Path(vigie.mibs.__file__).parent
-    print("vigie demo: the monitor and the dashboard come with the next issues; meanwhile poll the farm:")
-    print(f"    export MIBDIRS=+{mibs}   # IETF MIBs for net-snmp's tools (Debian ships none)")
-    for dev in some:
-        print(f"    snmpbulkwalk -v2c -c public {dev.mgmt_address}:{args.port} IF-MIB::ifXTable   # {dev.name}")
-    print(f"    vigie inventory show {path}")
-    print("vigie demo: Ctrl-C stops.", flush=True)
-    sys.stdout.flush()
-    return simulate(sim_args)
-
-
-__all__ = ["demo", "prepare", "simulate"]
+__all__ = ["prepare", "simulate"]

@@ -63,7 +63,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from simulators.run import demo
+    from vigie.demo import demo
 
     return demo(args)
 
@@ -145,11 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=_cmd_probe)
 
-    p = sub.add_parser("demo", help="generate a network, start the farm, show what runs and how to poll it")
+    p = sub.add_parser("demo", help="a simulated RIE with faults, the farm serving it and the monitor watching it")
     p.add_argument("--sites", type=int, default=14000)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--port", type=int, default=16161, help="UDP port of the simulated agents (default 16161)")
     p.add_argument("--dir", type=Path, default=Path("demo"), help="where the demo writes its files")
+    p.add_argument("--interval", type=float, default=30.0, help="poll interval in seconds (default 30)")
+    p.add_argument("--status-every", type=float, default=10.0, help="seconds between status lines (default 10)")
     p.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     p.set_defaults(func=_cmd_demo)
     return parser

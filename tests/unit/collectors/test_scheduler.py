@@ -220,6 +220,37 @@ async def test_run_forever_cycles_until_stopped() -> None:
     assert 0.2 <= time.monotonic() - t0 < 1.0  # one cycle per interval, the last one cut short
 
 
+async def test_a_slow_device_does_not_shift_the_others_cadence() -> None:
+    """Cycles start on a fixed grid: a device slower than the interval is skipped (reported) in
+    the cycles it overlaps, and every other device is still polled once per interval."""
+    stop = asyncio.Event()
+    reports: list[CycleReport] = []
+    seen: dict[str, list[float]] = {}
+
+    async def poll(t: Target) -> DevicePoll:
+        if t.device == "SLOW":
+            await asyncio.sleep(0.45)
+        return ok_poll(t)
+
+    def sink(p: DevicePoll) -> None:
+        seen.setdefault(p.device, []).append(time.monotonic())
+
+    def on_cycle(r: CycleReport) -> None:
+        reports.append(r)
+
+    sched = Scheduler([tgt("A"), tgt("B"), tgt("SLOW")], poll, interval_s=0.2)
+    t0 = time.monotonic()
+    task = asyncio.create_task(sched.run_forever(sink, on_cycle, stop))
+    await asyncio.sleep(1.1)
+    stop.set()
+    await asyncio.wait_for(task, 2.0)
+    assert 5 <= len(seen["A"]) <= 7 and 5 <= len(seen["B"]) <= 7  # one per 0.2 s over 1.1 s
+    gaps = [b - a for a, b in zip(seen["A"], seen["A"][1:])]
+    assert max(gaps) < 0.3  # never held back by SLOW
+    assert sum(r.skipped for r in reports) >= 2  # SLOW's overlapping cycles said so
+    assert time.monotonic() - t0 < 2.0
+
+
 # --- reports --------------------------------------------------------------------------------------
 
 
