@@ -56,6 +56,30 @@ def iso(t: float, tz: ZoneInfo) -> str:
     return datetime.fromtimestamp(round(t), tz).isoformat(timespec="seconds")
 
 
+def iso_many(ts: F64, tz: ZoneInfo) -> list[str | None]:
+    """:func:`iso` of many instants at once (NaN -> None); the same strings, much faster."""
+    out: list[str | None] = [None] * len(ts)
+    ok = ~np.isnan(ts)
+    secs = np.round(ts[ok]).astype(np.int64)
+    if not len(secs):
+        return out
+    offsets: dict[int, int] = {}  # offsets change on whole hours (UTC) in every zone Vigie uses
+    hours = secs // 3600
+    off = np.empty(len(secs), dtype=np.int64)
+    for h in np.unique(hours).tolist():
+        o = offsets.get(h)
+        if o is None:
+            delta = datetime.fromtimestamp(h * 3600, tz).utcoffset()
+            o = offsets[h] = int(delta.total_seconds()) if delta is not None else 0
+        off[hours == h] = o
+    local = np.datetime_as_string((secs + off).astype("datetime64[s]"), unit="s").tolist()
+    suffix = {o: f"{'+' if o >= 0 else '-'}{abs(o) // 3600:02d}:{abs(o) % 3600 // 60:02d}" for o in offsets.values()}
+    texts = [f"{a}{suffix[o]}" for a, o in zip(local, off.tolist())]
+    for k, i in enumerate(np.flatnonzero(ok).tolist()):
+        out[i] = texts[k]
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
     """``[start, end)`` in epoch seconds; ``first``/``last`` are its local days (both included)."""

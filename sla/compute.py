@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +44,8 @@ def select_sites(inventory: Inventory, access_class: str | None = None, lot: str
 @dataclass(slots=True)
 class Results:
     period: Period
+    rules: Rules
+    source: dict[str, Any]  # where the changes were read (kind, file name)
     until: float  # end of what was computed (the period end, or "now" for the current period)
     history: History
     tl: Timelines
@@ -84,4 +87,5 @@ def compute(source: ChangeSource, inventory: Inventory, rules: Rules, period: Pe
     fees = np.array([t.monthly_fee_eur for t in terms], dtype=np.float64)
     pct = np.minimum(a_pen + g_pen, caps)
     eur = np.round(pct * fees) / 100.0  # cents, rounded once
-    return Results(period, end, history, tl, totals, inc, terms, targets, a_pen, g_pen, pct, eur)
+    return Results(period, rules, source.describe(), end, history, tl, totals, inc, terms, targets, a_pen, g_pen,
+                   pct, eur)

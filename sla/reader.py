@@ -57,11 +57,10 @@ class History:
         doc = {
             "since": self.since, "until": self.until,
             "initial": [[s, *self.initial[s]] for s in sorted(self.initial)],
-            "changes": [[float(a), s, st, c] for a, s, st, c in
-                        zip(self.at.tolist(), self.site, self.state, self.cause)],
+            "changes": {"at": self.at, "site": self.site, "state": self.state, "cause": self.cause},
             "context": sorted([list(r) for r in self.context], key=lambda r: (r[1], r[0])),
         }
-        return orjson.dumps(doc)
+        return orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 class ChangeSource(Protocol):
