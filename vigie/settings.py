@@ -71,11 +71,39 @@ class InfluxSection:
 
 
 @dataclass(frozen=True, slots=True)
+class TelemetrySection:
+    enabled: bool = False
+    broker: str = "mqtt://127.0.0.1:1883"  # mqtt:// or mqtts:// (TLS)
+    topic_prefix: str = "rie/telemetry"  # messages on <prefix>/<site or infra>/<device>
+    username: str = ""
+    password: str = ""  # a secret reference: env:NAME or file:PATH
+    ca_file: str = ""  # TLS: CA bundle to verify the broker (default: the system's)
+    expected_period_s: float = 7.0  # devices publish every ...; a missed period counts as a failed poll
+    max_message_bytes: int = 65536
+
+
+@dataclass(frozen=True, slots=True)
+class CliSection:
+    enabled: bool = False
+    backup_every_s: float = 86400.0  # configuration backups of every device, spread over this period
+    lldp_every_s: float = 3600.0  # LLDP neighbours cross-checked with the inventory
+    workers: int = 32  # netmiko sessions at once (threads)
+    username: str = ""
+    password: str = ""  # a secret reference: env:NAME or file:PATH
+    port: int = 22
+    backup_dir: str = "backups"
+    devices: str = "*"  # glob over device names
+    timeout_s: float = 20.0
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     monitor: MonitorSection = field(default_factory=MonitorSection)
     poll: PollSection = field(default_factory=PollSection)
     engine: EngineSection = field(default_factory=EngineSection)
     influx: InfluxSection = field(default_factory=InfluxSection)
+    telemetry: TelemetrySection = field(default_factory=TelemetrySection)
+    cli: CliSection = field(default_factory=CliSection)
     origins: Mapping[str, str] = field(default_factory=dict)  # "poll.interval_s" → where it came from
 
     def describe(self) -> list[tuple[str, Any, str]]:
@@ -89,10 +117,11 @@ class Settings:
         return out
 
 
-_SECTIONS = ("monitor", "poll", "engine", "influx")
+_SECTIONS = ("monitor", "poll", "engine", "influx", "telemetry", "cli")
 _POSITIVE = {"poll.interval_s", "poll.concurrency", "monitor.status_every_s", "engine.failures_to_down",
              "engine.successes_to_up", "influx.batch_lines", "influx.flush_interval_s", "influx.memory_lines",
-             "influx.spool_max_mb", "influx.timeout_s"}
+             "influx.spool_max_mb", "influx.timeout_s", "telemetry.expected_period_s",
+             "telemetry.max_message_bytes", "cli.backup_every_s", "cli.lldp_every_s", "cli.workers", "cli.timeout_s"}
 
 
 def _types(section: str) -> dict[str, type]:
@@ -213,8 +242,23 @@ def _validate(s: Settings) -> list[str]:
         if s.influx.token and not s.influx.token.startswith(("env:", "file:")):
             problems.append(f"{where('influx.token')}: a token is never written in settings; give a reference, "
                             "env:NAME or file:PATH (a file readable only by its owner)")
+    if s.telemetry.enabled and not s.telemetry.broker.startswith(("mqtt://", "mqtts://")):
+        problems.append(f"{where('telemetry.broker')} = {s.telemetry.broker!r}: must start with mqtt:// or mqtts://")
+    for key, value in (("telemetry.password", s.telemetry.password), ("cli.password", s.cli.password)):
+        if value and not value.startswith(("env:", "file:")):
+            problems.append(f"{where(key)}: a password is never written in settings; give a reference, "
+                            "env:NAME or file:PATH (a file readable only by its owner)")
     return problems
 
 
-__all__ = ["EngineSection", "InfluxSection", "MonitorSection", "PollSection", "Settings", "SettingsError",
-           "load_settings"]
+__all__ = [
+    "CliSection",
+    "EngineSection",
+    "InfluxSection",
+    "MonitorSection",
+    "PollSection",
+    "Settings",
+    "SettingsError",
+    "TelemetrySection",
+    "load_settings",
+]

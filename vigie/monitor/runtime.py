@@ -61,6 +61,18 @@ class MetricsWriter(Protocol):
     def stats(self) -> Any: ...
 
 
+class ObservationSource(Protocol):
+    """Another way to observe devices (streaming telemetry, ...): it calls ``emit`` with each
+    observation (a :class:`DevicePoll`, SNMP or not) until ``stop`` is set. Failures to hear from a
+    device that should have spoken are emitted as TIMEOUT polls (the same hysteresis as SNMP);
+    when the source itself cannot work (broker down), it emits nothing, or SKIPPED polls, and its
+    devices go stale (UNKNOWN), never DOWN."""
+
+    name: str
+
+    async def run(self, emit: Callable[[DevicePoll], None], stop: asyncio.Event) -> None: ...
+
+
 LineMaker = Callable[..., Any]
 
 
@@ -77,7 +89,8 @@ class MonitorSummary:
 class Monitor:
     def __init__(self, settings: Settings, inventory: Inventory, store: SqliteStore, bus: Bus | None = None,
                  metrics: MetricsWriter | None = None, wall: Callable[[], float] = time.time,
-                 on_status: Callable[[MonitorStatus], None] | None = None) -> None:
+                 on_status: Callable[[MonitorStatus], None] | None = None,
+                 sources: Sequence[ObservationSource] = (), snmp: bool = True) -> None:
         self.settings = settings
         self.inventory = inventory
         self.store = store
@@ -85,6 +98,8 @@ class Monitor:
         self.metrics = metrics
         self.wall = wall
         self.on_status = on_status
+        self.sources = tuple(sources)
+        self.snmp = snmp  # poll by SNMP (False: only the other sources observe)
         e = settings.engine
         self.engine = StateEngine(inventory, EngineSettings(
             failures_to_down=e.failures_to_down, successes_to_up=e.successes_to_up,
@@ -124,14 +139,17 @@ class Monitor:
         self.resume()
         if self.metrics is not None:
             await self.metrics.start()
-        polling = asyncio.create_task(sched.run_forever(self._on_poll, self._on_cycle, stop), name="poller")
-        house = asyncio.create_task(self._housekeeping(stop), name="housekeeping")
+        tasks = [asyncio.create_task(self._housekeeping(stop), name="housekeeping")]
+        if self.snmp:
+            tasks.append(asyncio.create_task(sched.run_forever(self._on_poll, self._on_cycle, stop), name="poller"))
+        for source in self.sources:
+            tasks.append(asyncio.create_task(source.run(self._on_poll, stop), name=f"source {source.name}"))
         try:
             await stop.wait()
         finally:
-            for task in (polling, house):
+            for task in tasks:
                 task.cancel()
-            for task in (polling, house):
+            for task in tasks:
                 try:
                     await task
                 except asyncio.CancelledError:
@@ -298,4 +316,4 @@ class Monitor:
         return {name: getattr(stats, name) for name in fields}
 
 
-__all__ = ["MetricsWriter", "Monitor", "MonitorSummary"]
+__all__ = ["MetricsWriter", "Monitor", "MonitorSummary", "ObservationSource"]
