@@ -44,6 +44,7 @@ class Index:
     site_entries: list[list[Entry]]
     site_of: dict[int, int]  # stub node or access/inside link → its site
     own: list[frozenset[int]]  # per site: its nodes and the links inside it
+    core: frozenset[int]  # core node ids
     ends: list[tuple[int, int]]  # link id - n_nodes → its end node ids
 
     def is_link(self, element: int) -> bool:
@@ -122,4 +123,5 @@ def compile_network(net: Network) -> Index:
     return Index(names=tuple(names), ids={n: i for i, n in enumerate(names)}, n_nodes=n_nodes,
                  flow_elem=flow_elem, flow_of=flow_of, adj=adj, site_codes=site_codes,
                  site_class=tuple(net.site_class.get(c, "") for c in site_codes), site_members=members,
-                 site_entries=entries, site_of=site_of, own=[frozenset(o) for o in own], ends=ends)
+                 site_entries=entries, site_of=site_of, own=[frozenset(o) for o in own], ends=ends,
+                 core=frozenset(node_ids[c] for c in net.core))

@@ -38,16 +38,17 @@ def lost_sites(net: Network, removed: Iterable[str] = (), graph: nx.MultiGraph |
     return {code for code, members in net.sites.items() if not any(m in reached for m in members)}
 
 
-def naive_blast(net: Network, element: str, ends: Mapping[str, tuple[str, str]] | None = None) -> set[str]:
+def naive_blast(net: Network, element: str, ends: Mapping[str, tuple[str, str]] | None = None,
+                baseline: set[str] | None = None) -> set[str]:
     """Sites newly cut off when ``element`` fails, the way a per-scenario tool finds out: copy the
-    graph, remove the element, walk again."""
+    graph, remove the element, walk again (``baseline``: the sites cut off before, computed once)."""
     g = net.graph.copy()
     if element in g:
         g.remove_node(element)
     else:
         u, v = (ends or net.link_ends())[element]
         g.remove_edge(u, v, key=element)
-    return lost_sites(net, graph=g) - lost_sites(net)
+    return lost_sites(net, graph=g) - (lost_sites(net) if baseline is None else baseline)
 
 
 def exact_availability(net: Network, availability: Mapping[str, float], max_elements: int = 20

@@ -10,9 +10,12 @@ every node of the site: the elements whose loss cuts the site off are the domina
 - the **local** ones: the access link and the stub on every usable entry (there is one entry: its
   link and stub are points of failure; two entries landing on one router: that router is).
 
-The number of independent paths to the core follows (Menger): 0 if no entry is usable, 1 if an
-element outside the site is a point of failure, else 2 or more (reported as 2). The site's own
-nodes are reported apart (``own_spofs``: an economy site's only router).
+The core nodes are the destination (as if merged into one): a path may end at any of them, and a
+core node is not counted as a point of failure of a site (its loss is in its blast radius). The
+number of independent paths to the core follows (Menger): 0 if no entry is usable, 1 if an element
+outside the site and the core is a point of failure, else 2 or more (reported as 2); paths are
+independent when they share no element (node or link) outside the site and the core. The site's
+own nodes are reported apart (``own_spofs``: an economy site's only router).
 
 Pure functions of an :class:`~topology.index.Index` and a set of removed elements (what is down).
 """
@@ -79,12 +82,12 @@ class SiteResilience:
     site: str
     access_class: str
     paths: int  # 0 cut off, 1 one point of failure or more, 2 two or more independent paths
-    spofs: tuple[str, ...]  # elements outside the site whose loss alone cuts it off, nearest the site first
+    spofs: tuple[str, ...]  # elements outside the site and the core whose loss alone cuts it off, nearest first
     own_spofs: tuple[str, ...]  # the site's own nodes whose loss cuts it off
 
 
 def spof_ids(sol: Solution, s: int) -> tuple[list[int], list[int]]:
-    """Element ids whose loss cuts site ``s`` off: (outside the site, the site's own), nearest first."""
+    """Element ids whose loss cuts site ``s`` off: (outside the site and the core, the site's own), nearest first."""
     a = sol.anchor[s]
     if a == UNREACHED:
         return [], []
@@ -94,9 +97,13 @@ def spof_ids(sol: Solution, s: int) -> tuple[list[int], list[int]]:
     mine: list[int] = []
     for e in sol.local[s]:
         (mine if e in own else outside).append(e)
+    core = index.core
     for f in sol.tree.chain(a):
         e = index.flow_elem[f]
-        (mine if e in own else outside).append(e)
+        if e in own:
+            mine.append(e)
+        elif e not in core:  # the destination, not a point of failure of the site
+            outside.append(e)
     return outside, mine
 
 

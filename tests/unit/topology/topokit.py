@@ -23,8 +23,9 @@ def random_network(seed: int, transit: int = 8, sites: int = 5) -> Network:
     stubs: list[str] = []
     for s in range(rng.randint(1, sites)):
         code = f"S{s}"
-        if rng.random() < 0.15:  # a site that is a transit node of its own
-            members = [rng.choice(t_nodes)]
+        others = [t for t in t_nodes if t not in core]
+        if others and rng.random() < 0.15:  # a site that is a transit node of its own
+            members = [rng.choice(others)]
             if rng.random() < 0.5:
                 m = f"{code}-R9"
                 stubs.append(m)
