@@ -145,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=_cmd_probe)
 
+    from topology.cli import add_commands as add_resilience
+
+    add_resilience(sub)
+
     p = sub.add_parser("demo", help="a simulated RIE with faults, the farm serving it and the monitor watching it")
     p.add_argument("--sites", type=int, default=14000)
     p.add_argument("--seed", type=int, default=7)
