@@ -148,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     from topology.cli import add_commands as add_resilience
 
     add_resilience(sub)
+    from sla.cli import add_commands as add_sla
+
+    add_sla(sub)
 
     p = sub.add_parser("demo", help="a simulated RIE with faults, the farm serving it and the monitor watching it")
     p.add_argument("--sites", type=int, default=14000)
