@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -76,12 +77,14 @@ def main() -> None:
                             "--status-format", "json", "--set", "monitor.status_every_s=2"],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=REPO)
     assert mon.stdout is not None
-    os.set_blocking(mon.stdout.fileno(), False)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(mon.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    seen = 0
     started = time.time()
     samples: list[tuple[float, float, float]] = []  # (wall, cpu, rss)
     first_cycle: tuple[float, float, int] | None = None  # (wall, cpu, store bytes) when cycle 1 ended
     last_status: dict[str, object] = {}
-    buf = ""
     try:
         while mon.poll() is None and time.time() - started < duration + 120:
             time.sleep(1.0)
@@ -89,8 +92,7 @@ def main() -> None:
                 samples.append((time.time(), cpu_s(mon.pid), rss_mib(mon.pid)))
             except OSError:
                 break
-            buf += mon.stdout.read() or ""
-            *done, buf = buf.split("\n")
+            done, seen = lines[seen:], len(lines)
             for line in done:
                 if line.startswith("{") and "sites" in line:
                     last_status = json.loads(line)
