@@ -96,12 +96,12 @@ def sections(doc: dict[str, Any]) -> list[Section]:
     out.append(_table("Availability by operator lot", doc["lots"], _group_cols(False)))
     out.append(_table("Availability by region", doc["regions"], _group_cols(False)))
     out.append(_table("Availability by POP", doc["pops"], _group_cols(False)))
-    out.append(Section("Daily availability", ("day", "availability", "down", "unknown", "sites down",
-                                              "incidents started"),
+    out.append(Section("Daily availability and outages over time",
+                       ("day", "availability", "down", "unknown", "sites down", "incidents started"),
                        [[d["day"], fmt.pct(d["availability_pct"]), fmt.duration(d["down_s"]),
                          fmt.duration(d["unknown_s"]), fmt.num(d["sites_down"]), fmt.num(d["incidents_started"])]
                         for d in doc["daily"]], (False, True, True, True, True, True), plot="daily"))
-    out.append(_table("Worst sites", doc["worst_sites"], SITE_COLS, limit=TOP, plot="outages"))
+    out.append(_table("Worst sites", doc["worst_sites"], SITE_COLS, limit=TOP))
     out.append(_table("GTR misses", doc["gtr_misses"], [
         ("site", _key("site"), False), ("class", _key("class"), False), ("start", _key("start"), False),
         ("end", lambda r: r["end"] or "still down", False), ("GTR", lambda r: f"{r['gtr_hours']:g} h {r['gtr_clock']}",

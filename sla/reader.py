@@ -21,6 +21,7 @@ import bisect
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -114,11 +115,22 @@ class SqliteSource:
                 " SELECT id FROM state_changes WHERE kind = 'site' AND element = j.value AND at < ?"
                 " ORDER BY at DESC, id DESC LIMIT 1)", (codes, since)):
             initial[str(code)] = (float(at), str(new), cause)
-        rows = self._rows("SELECT at, element, new, cause FROM state_changes"
-                          " WHERE at >= ? AND at < ? AND kind = 'site' ORDER BY at, id", (since, until))
-        rows = [r for r in rows if r[1] in wanted]
-        at = np.fromiter((r[0] for r in rows), dtype=np.float64, count=len(rows))
-        return History(since, until, initial, at, [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows])
+        # "+kind": search the (at, ...) unique index by time range, not the (kind, element, at) one (which would
+        # visit every site change ever recorded); then order by (at, id) here, cheaper than SQLite's temp B-tree
+        rows = self._rows("SELECT id, at, element, new, cause FROM state_changes"
+                          " WHERE at >= ? AND at < ? AND +kind = 'site'", (since, until))
+        rows = [r for r in rows if r[2] in wanted]
+        if not rows:
+            return History(since, until, initial, np.empty(0), [], [], [])
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        at = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+        site, state, cause = [r[2] for r in rows], [r[3] for r in rows], [r[4] for r in rows]
+        order = np.lexsort((ids, at))
+        if (np.diff(order) != 1).any():  # (then there are at least two rows: itemgetter gives tuples)
+            pick = itemgetter(*order.tolist())
+            at = at[order]
+            site, state, cause = list(pick(site)), list(pick(state)), list(pick(cause))
+        return History(since, until, initial, at, site, state, cause)
 
     def changes_of(self, sites: Sequence[str], lo: float, hi: float) -> list[Row]:
         if not sites:

@@ -30,12 +30,12 @@ def plots(doc: dict[str, Any]) -> dict[str, str]:
     return {
         "distribution": svg.bar_chart("Sites by availability (%)", [d["bin"] for d in dist],
                                       [float(d["sites"]) for d in dist], "sites"),
-        "daily": svg.line_chart("Daily availability, all sites (%)", labels,
-                                [d["availability_pct"] for d in days], "availability %", target),
-        "outages": svg.bar_chart("Outages over time: incidents started per day", labels,
-                                 [float(d["incidents_started"]) for d in days], "incidents", color=svg.ALT)
-        + "\n" + svg.bar_chart("Sites with down time per day", labels, [float(d["sites_down"]) for d in days],
-                               "sites"),
+        "daily": "\n".join([
+            svg.line_chart("Daily availability, all sites (%)", labels, [d["availability_pct"] for d in days],
+                           "availability %", target),
+            svg.bar_chart("Outages over time: incidents started per day", labels,
+                          [float(d["incidents_started"]) for d in days], "incidents", color=svg.ALT),
+            svg.bar_chart("Sites with down time per day", labels, [float(d["sites_down"]) for d in days], "sites")]),
     }
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -73,7 +74,7 @@ class Timelines:
 
 
 def _state_codes(states: Sequence[str], odd: dict[str, int]) -> I8:
-    codes = np.fromiter((_STATE_CODE.get(s, -1) for s in states), dtype=np.int8, count=len(states))
+    codes = np.fromiter(map(_STATE_CODE.get, states, repeat(-1)), dtype=np.int8, count=len(states))
     if (codes < 0).any():
         for s in states:
             if s not in _STATE_CODE:
@@ -94,26 +95,21 @@ def build_timelines(history: History, inventory: Inventory, sites: Sequence[str]
     idx = {s: i for i, s in enumerate(codes)}
     since, until = history.since, history.until
     odd: dict[str, int] = {}
-    cause_idx: dict[str, int] = {}
-
-    def intern(c: str | None) -> int:
-        if c is None:
-            return -1
-        i = cause_idx.get(c)
-        if i is None:
-            i = cause_idx[c] = len(cause_idx)
-        return i
 
     init = [(s, v) for s, v in sorted(history.initial.items()) if s in idx]
     n0, n1 = len(init), len(history)
     e_site = np.empty(n0 + n1, dtype=np.int32)
     e_site[:n0] = [idx[s] for s, _ in init]
-    e_site[n0:] = np.fromiter((idx[s] for s in history.site), dtype=np.int32, count=n1)
+    e_site[n0:] = np.fromiter(map(idx.__getitem__, history.site), dtype=np.int32, count=n1)
     e_at = np.concatenate((np.full(n0, since), history.at)).astype(np.float64)
     e_since = np.concatenate((np.array([v[0] for _, v in init], dtype=np.float64), history.at))
     e_state = np.concatenate((_state_codes([v[1] for _, v in init], odd), _state_codes(history.state, odd)))
-    e_cause = np.fromiter((intern(c) for c in [v[2] for _, v in init] + history.cause), dtype=np.int32,
-                          count=n0 + n1)
+    all_causes = [v[2] for _, v in init] + history.cause
+    names = sorted({c for c in all_causes if c is not None})
+    cause_idx = {c: i for i, c in enumerate(names)}
+    lookup: dict[str | None, int] = {None: -1}
+    lookup.update((c, i) for i, c in enumerate(names))
+    e_cause = np.fromiter(map(lookup.__getitem__, all_causes), dtype=np.int32, count=n0 + n1)
     order = np.lexsort((np.arange(n0 + n1), e_site))  # by site, then initial state first, then recorded order
     e_site, e_at, e_since = e_site[order], e_at[order], e_since[order]
     e_state, e_cause = e_state[order], e_cause[order]

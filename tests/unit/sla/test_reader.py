@@ -25,8 +25,8 @@ def _events() -> list[StateChange]:
         StateChange(T0 - 300, "device", "S1-R1", "up", "down", None),
         StateChange(T0 + 10, "site", "S1", "down", "unreachable", "COL1"),
         StateChange(T0 + 10, "site", "S3", "up", "down", "S3-R1"),  # S3 is not asked for
-        StateChange(T0 + 20, "site", "S2", "up", "degraded", "L7"),
-        StateChange(T0 + 20, "site", "S2", "degraded", "up", None),  # same instant: order kept
+        StateChange(T0 + 20, "site", "S2", "up", "unknown", "not measured"),
+        StateChange(T0 + 20, "site", "S2", "unknown", "degraded", "L7"),  # same instant: recorded order kept
         StateChange(T0 + 100, "site", "S1", "unreachable", "up"),
         StateChange(T0 + 200, "site", "S1", "up", "down", "S1-R1"),
     ]
@@ -48,8 +48,8 @@ def test_every_source_gives_the_same_history(sources: list[SqliteSource | Memory
         h = src.history(T0, T0 + 150, ["S1", "S2"])
         assert h.initial == {"S1": (T0 - 300, "down", "S1-R1"), "S2": (T0 - 400, "up", None)}
         assert h.site == ["S1", "S2", "S2", "S1"]
-        assert h.state == ["unreachable", "degraded", "up", "up"]
-        assert h.cause == ["COL1", "L7", None, None]
+        assert h.state == ["unreachable", "unknown", "degraded", "up"]
+        assert h.cause == ["COL1", "not measured", "L7", None]
         assert h.at.tolist() == [T0 + 10, T0 + 20, T0 + 20, T0 + 100]
         assert src.changes_of(["S1"], T0 - 1000, T0) == [(T0 - 500, "S1", "up", None),
                                                          (T0 - 300, "S1", "down", "S1-R1")]
