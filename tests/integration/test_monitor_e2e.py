@@ -223,3 +223,56 @@ def test_kill_9_mid_cycle_then_restart_loses_and_duplicates_nothing(tmp_path: Pa
         assert all(r[0] >= back for r in by_element[key][2:]), (key, by_element[key], back)
         assert by_element[key][2][0] > killed_at
     assert lines[-1]["resumed_changes"] <= 2, lines[-1]
+
+
+# --- signals and bad settings -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_and_sigint_stop_cleanly_with_everything_flushed(tmp_path: Path, sig: signal.Signals) -> None:
+    import sqlite3
+
+    port = free_udp_port()
+    inv = small_rie(10, 2, port)
+    farm = farm_with_scenario(tmp_path, inv, 'name = "quiet"\n', port)
+    try:
+        mon = start_monitor(tmp_path, duration=120)
+        deadline = time.monotonic() + 30
+        db = tmp_path / "vigie.db"
+        while time.monotonic() < deadline:  # wait for the first completed cycle
+            time.sleep(0.5)
+            if db.exists():
+                with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+                    if conn.execute("SELECT count(*) FROM poll_cycles").fetchone()[0] >= 1:
+                        break
+        mon.send_signal(sig)
+        code, lines = finish(mon, 30)
+    finally:
+        stop_farm(farm)
+    assert code == 0, (tmp_path / "run.stderr").read_text()
+    assert lines[-1]["stopped"] and lines[-1]["store_pending"] == 0
+    with sqlite3.connect(f"file:{tmp_path / 'vigie.db'}?mode=ro", uri=True) as conn:
+        polled = conn.execute("SELECT count(*) FROM device_polls").fetchone()[0]
+        sites = conn.execute("SELECT count(DISTINCT element) FROM state_changes WHERE kind = 'site'").fetchone()[0]
+        rollups = conn.execute("SELECT count(*) FROM if_rollups").fetchone()[0]
+    assert polled == len(inv.devices) and sites == len(inv.sites)
+    assert rollups > 0  # the bucket in progress was written at shutdown
+    assert "Traceback" not in (tmp_path / "run.stderr").read_text()
+
+
+def test_bad_settings_exit_2_naming_the_value(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.integration.farmkit import REPO, farm_env
+
+    (tmp_path / "vigie.toml").write_text("[poll]\ninterval_s = 0\n[engine]\nfailurs_to_down = 2\n")
+    proc = subprocess.run([sys.executable, "-m", "vigie.cli", "run", "--config", str(tmp_path / "vigie.toml"),
+                           "--inventory", str(tmp_path / "missing.json")], capture_output=True, text=True,
+                          timeout=60, env=farm_env(), cwd=str(REPO))
+    assert proc.returncode == 2
+    assert "interval_s" in proc.stderr and "must be > 0" in proc.stderr
+    assert "failurs_to_down" in proc.stderr and "failures_to_down" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "vigie.cli", "run", "--inventory", str(tmp_path / "missing.json")],
+                          capture_output=True, text=True, timeout=60, env=farm_env(), cwd=str(REPO))
+    assert proc.returncode == 2 and "missing.json" in proc.stderr and "no such file" in proc.stderr
