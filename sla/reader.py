@@ -120,6 +120,7 @@ class SqliteSource:
         rows = self._rows("SELECT id, at, element, new, cause FROM state_changes"
                           " WHERE at >= ? AND at < ? AND +kind = 'site'", (since, until))
         rows = [r for r in rows if r[2] in wanted]
+        rows += self._unwatched(since, until, wanted, initial, rows)
         if not rows:
             return History(since, until, initial, np.empty(0), [], [], [])
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -131,6 +132,36 @@ class SqliteSource:
             at = at[order]
             site, state, cause = list(pick(site)), list(pick(state)), list(pick(cause))
         return History(since, until, initial, at, site, state, cause)
+
+    def observed_until(self) -> float | None:
+        """Until when the monitor watched: its last poll plus the time a result stays valid (2.5
+        intervals, the engine's default); None when the store holds no poll (not a monitor's)."""
+        try:
+            last = self._conn.execute("SELECT max(at) FROM device_polls").fetchone()
+            interval = self._conn.execute("SELECT interval_s FROM poll_cycles ORDER BY id DESC LIMIT 1").fetchone()
+        except sqlite3.Error:  # an older store, or one written by other means
+            return None
+        if not last or last[0] is None:
+            return None
+        return float(last[0]) + 2.5 * (float(interval[0]) if interval else 60.0)
+
+    def _unwatched(self, since: float, until: float, wanted: set[str],
+                   initial: dict[str, tuple[float, str, str | None]], rows: list[Any]) -> list[Any]:
+        """After the monitor stopped watching (and before ``until``), every site is UNKNOWN: not
+        seen is not "still down" (nor "still up"). Synthetic rows (id -1) at that moment."""
+        obs = self.observed_until()
+        if obs is None or obs >= until:
+            return []
+        cause = "monitor not running"
+        if obs < since:
+            for code in wanted:
+                initial[code] = (obs, "unknown", cause)
+            return []
+        last = {code: st for code, (_, st, _) in initial.items()}
+        for r in sorted(rows, key=lambda r: (r[1], r[0])):
+            if r[1] <= obs:
+                last[r[2]] = r[3]
+        return [(-1, obs, code, "unknown", cause) for code in sorted(wanted) if last.get(code, "unknown") != "unknown"]
 
     def changes_of(self, sites: Sequence[str], lo: float, hi: float) -> list[Row]:
         if not sites:

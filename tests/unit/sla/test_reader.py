@@ -83,3 +83,27 @@ def test_source_errors_name_the_file_and_the_fix(tmp_path: Path) -> None:
         JsonlSource(bad)
     with pytest.raises(SourceError, match="--changes"):
         JsonlSource(tmp_path / "missing.jsonl")
+
+
+def test_after_the_monitor_stopped_sites_are_unknown_not_still_down(tmp_path: Path) -> None:
+    from collectors.scheduler import CycleReport
+    from vigie.observations import DevicePoll
+
+    db = tmp_path / "vigie.db"
+    with SqliteStore(db) as store:
+        store.record([StateChange(1000.0, "site", "A", "unknown", "up"),
+                      StateChange(1000.0, "site", "B", "unknown", "up"),
+                      StateChange(1100.0, "site", "A", "up", "down", "A-R1")])
+        store.record_polls([DevicePoll("A-R1", "127.0.0.1", 1190.0, 6.0)])
+        store.record_cycle(CycleReport(0, 1140.0, 60.0, 1))
+    source = SqliteSource(db)
+    h = source.history(900.0, 5000.0, ["A", "B"])
+    stopped = 1190.0 + 2.5 * 60.0
+    assert [(a, s, st) for a, s, st in zip(h.at.tolist(), h.site, h.state) if st == "unknown"] == \
+        [(stopped, "A", "unknown"), (stopped, "B", "unknown")]
+    # a period entirely after the monitor stopped: unknown from the start
+    late = source.history(9000.0, 9999.0, ["A", "B"])
+    assert {s: v[1] for s, v in late.initial.items()} == {"A": "unknown", "B": "unknown"}
+    # while it still watches (its last poll is recent), nothing is added
+    assert "unknown" not in source.history(900.0, 1200.0, ["A", "B"]).state
+    source.close()
