@@ -276,3 +276,56 @@ def test_bad_settings_exit_2_naming_the_value(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "vigie.cli", "run", "--inventory", str(tmp_path / "missing.json")],
                           capture_output=True, text=True, timeout=60, env=farm_env(), cwd=str(REPO))
     assert proc.returncode == 2 and "missing.json" in proc.stderr and "no such file" in proc.stderr
+
+
+# --- what the monitor stored, as the SLA engine reports it ---------------------------------------
+
+
+def test_sla_report_of_the_run_matches_the_truth(played: dict[str, Any]) -> None:
+    import datetime as dt
+    import json
+    import subprocess
+    import sys
+    from zoneinfo import ZoneInfo
+
+    from tests.integration.farmkit import REPO, farm_env
+
+    directory, t0, chosen = played["dir"], played["t0"], played["chosen"]
+    day = dt.datetime.fromtimestamp(t0, ZoneInfo("Europe/Paris")).date()
+    period = f"{day - dt.timedelta(days=1)}..{day + dt.timedelta(days=1)}"
+    proc = subprocess.run([sys.executable, "-m", "vigie.cli", "sla", "report",
+                           "--inventory", str(directory / "rie.json"), "--store", str(directory / "vigie.db"),
+                           "--period", period, "--format", "json",
+                           "-o", str(directory / "sla")], capture_output=True, text=True, timeout=120,
+                          env=farm_env(), cwd=str(REPO))
+    assert proc.returncode == 0, proc.stderr
+    [path] = list((directory / "sla").glob("*.json"))
+    report = json.loads(path.read_text())
+    incidents: dict[str, list[dict[str, Any]]] = {}
+    for inc in report["incidents"]:
+        incidents.setdefault(inc["site"], []).append(inc)
+    down, up = t0 + FAULT_AT, t0 + FAULT_AT + FAULT_FOR
+
+    def when(text: str) -> float:
+        return dt.datetime.fromisoformat(text).timestamp()
+
+    # the dead site router: one outage, measured within the bound of the truth at both ends
+    [inc] = incidents[chosen["economy"]]
+    assert down <= when(inc["start"]) <= down + BOUND and up <= when(inc["end"]) <= up + BOUND, inc
+    assert inc["cause"] == f"{chosen['economy']}-R1"
+    # the POP: its single-homed sites' outages are attributed to the POP's router
+    pop_sites = [c for c, s in played["inv"].sites.items() if s.pop == chosen["pop"] and c in incidents]
+    assert pop_sites
+    for code in pop_sites:
+        [inc] = incidents[code]
+        assert inc["cause"].startswith(f"{chosen['pop']}-"), inc
+        assert down <= when(inc["start"]) <= down + BOUND and up <= when(inc["end"]) <= up + BOUND, inc
+    # availability within the bound that follows: downtime is the truth's, give or take the detection delays
+    sites = {s["site"]: s for s in report["sites"]}
+    assert FAULT_FOR - BOUND <= sites[chosen["economy"]]["down_s"] <= FAULT_FOR + BOUND
+    # the premium site lost its redundancy, never its service: time without redundancy, no outage
+    premium = sites[chosen["premium"]]
+    assert chosen["premium"] not in incidents and premium["down_s"] == 0
+    assert FAULT_FOR - BOUND <= premium["degraded_s"] <= FAULT_FOR + BOUND
+    # nobody else had an outage
+    assert set(incidents) <= {chosen["economy"], *pop_sites}
