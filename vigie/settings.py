@@ -37,7 +37,8 @@ class MonitorSection:
     inventory: str = ""  # inventory file (JSON); required
     store: str = "vigie.db"  # SQLite store (created if missing)
     status_every_s: float = 10.0  # console status line period (0: none)
-    maintenance_file: str = ""  # TOML of [[window]] element/start/end/reason, re-read when it changes
+    maintenance_file: str = ""  # TOML of [[window]] (see docs/sla.md), re-read when it changes
+    maintenance_db: str = "sla.db"  # windows declared with `vigie sla maintenance add` (read if it exists)
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,13 +37,22 @@ from collectors.scheduler import CycleReport, Scheduler
 from collectors.snmp.poller import Poller
 from collectors.snmp.targets import targets_for
 from collectors.snmp.transport import SnmpTransport
+from sla.errors import SlaError
+from sla.maintenance import load_window_file, read_db_windows
 from vigie.bus import Bus, LocalBus, Topic
 from vigie.model import Inventory
-from vigie.monitor.maintenance_file import MaintenanceFileError, read_windows
 from vigie.monitor.status import MonitorStatus
 from vigie.observations import DevicePoll
 from vigie.settings import Settings
-from vigie.state import EngineSettings, Event, PollerHealth, SettingsInvalid, StateChange, StateEngine
+from vigie.state import (
+    EngineSettings,
+    Event,
+    MaintenanceWindow,
+    PollerHealth,
+    SettingsInvalid,
+    StateChange,
+    StateEngine,
+)
 from vigie.store import SqliteStore, StoreError
 
 log = logging.getLogger("vigie.monitor")
@@ -109,8 +118,9 @@ class Monitor:
         self._pending_events: list[Event] = []
         self._pending_polls: list[DevicePoll] = []
         self._last_report: CycleReport | None = None
-        self._maint_path = Path(settings.monitor.maintenance_file) if settings.monitor.maintenance_file else None
-        self._maint_mtime: float | None = None
+        m = settings.monitor
+        self._maint_paths = [Path(p) for p in (m.maintenance_file, m.maintenance_db) if p]
+        self._maint_mtimes: list[float | None] | None = None
         self.cycles = self.polls = self.changes = self.resumed_changes = 0
         self._store_failing = False
         self._lines: Mapping[str, LineMaker] = {}
@@ -259,25 +269,34 @@ class Monitor:
             log.error("cannot store polls or rollups (kept, retried): %s", exc)
 
     def _load_maintenance(self, first: bool = False) -> None:
-        path = self._maint_path
-        if path is None:
+        """Windows from the maintenance file and ``sla.db`` (``vigie sla maintenance add``), read
+        again when either changes. A broken source is refused whole: at start that stops the monitor
+        (exit 2), later the previous windows are kept and the error logged."""
+        if not self._maint_paths:
             return
-        try:
-            mtime = path.stat().st_mtime
-        except OSError:
-            mtime = None
-        if mtime == self._maint_mtime and not first:
+        mtimes: list[float | None] = []
+        for path in self._maint_paths:
+            try:
+                mtimes.append(path.stat().st_mtime)
+            except OSError:
+                mtimes.append(None)
+        if mtimes == self._maint_mtimes and not first:
             return
-        self._maint_mtime = mtime
+        self._maint_mtimes = mtimes
+        now = self.wall()
+        m = self.settings.monitor
         try:
-            windows = read_windows(path)
+            declared = load_window_file(m.maintenance_file) if m.maintenance_file else []
+            if m.maintenance_db:
+                declared += read_db_windows(m.maintenance_db, now - 86400.0, now + 366 * 86400.0)
+            windows = [MaintenanceWindow(w.element, w.start, w.end, w.reason) for w in declared]
             self.engine.set_maintenance(windows)
-        except (MaintenanceFileError, SettingsInvalid) as exc:
+        except (SlaError, SettingsInvalid) as exc:
             if first:
                 raise
-            log.error("maintenance file not applied, previous windows kept: %s", exc)
+            log.error("maintenance windows not applied, previous ones kept: %s", exc)
             return
-        log.info("maintenance file %s: %d window(s) applied", path, len(windows))
+        log.info("maintenance: %d window(s) applied from %s", len(windows), ", ".join(map(str, self._maint_paths)))
 
     # --------------------------------------------------------------------- status
 
