@@ -38,6 +38,7 @@ class MonitorSection:
     store: str = "vigie.db"  # SQLite store (created if missing)
     status_every_s: float = 10.0  # console status line period (0: none)
     maintenance_file: str = ""  # TOML of [[window]] (see docs/sla.md), re-read when it changes
+    rollup_retention_h: float = 48.0  # 5-minute interface rollups kept this long (full resolution: [influx])
     maintenance_db: str = "sla.db"  # windows declared with `vigie sla maintenance add` (read if it exists)
 
 
@@ -119,7 +120,8 @@ class Settings:
 
 
 _SECTIONS = ("monitor", "poll", "engine", "influx", "telemetry", "cli")
-_POSITIVE = {"poll.interval_s", "poll.concurrency", "monitor.status_every_s", "engine.failures_to_down",
+_POSITIVE = {"monitor.rollup_retention_h", "poll.interval_s", "poll.concurrency", "monitor.status_every_s",
+             "engine.failures_to_down",
              "engine.successes_to_up", "influx.batch_lines", "influx.flush_interval_s", "influx.memory_lines",
              "influx.spool_max_mb", "influx.timeout_s", "telemetry.expected_period_s",
              "telemetry.max_message_bytes", "cli.backup_every_s", "cli.lldp_every_s", "cli.workers", "cli.timeout_s"}

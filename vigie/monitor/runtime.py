@@ -245,6 +245,7 @@ class Monitor:
         tick_every = min(5.0, s.poll.interval_s / 4)
         status_every = s.monitor.status_every_s
         last_tick = last_status = self.wall()
+        last_prune = 0.0
         while not stop.is_set():
             await asyncio.sleep(1.0)
             now = self.wall()
@@ -254,6 +255,9 @@ class Monitor:
                 last_tick = now
                 self._load_maintenance()
                 self._emit(self.engine.tick(now))
+            if now - last_prune >= 3600.0:
+                last_prune = now
+                self._prune(now)
             if now - last_status >= status_every:
                 last_status = now
                 self.publish_status(now)
@@ -267,6 +271,15 @@ class Monitor:
             self.store.flush_rollups(now, final=final)
         except StoreError as exc:
             log.error("cannot store polls or rollups (kept, retried): %s", exc)
+
+    def _prune(self, now: float) -> None:
+        try:
+            gone = self.store.prune_rollups(now - self.settings.monitor.rollup_retention_h * 3600.0)
+        except StoreError as exc:
+            log.error("cannot prune old interface rollups: %s", exc)
+            return
+        if gone:
+            log.info("%d interface rollup rows older than %g h pruned", gone, self.settings.monitor.rollup_retention_h)
 
     def _load_maintenance(self, first: bool = False) -> None:
         """Windows from the maintenance file and ``sla.db`` (``vigie sla maintenance add``), read

@@ -192,6 +192,7 @@ class SqliteStore:
         self._rollups: dict[tuple[str, int, int], _Bucket] = {}
         self._flushed_until = 0  # buckets ending at or before this were written: late rates are dropped
         self.late_rates = 0  # interface rates dropped because their bucket had already been flushed
+        self.idle_buckets = 0  # interface buckets not written: idle all along, or nothing known
         try:
             self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
         except sqlite3.Error as exc:
@@ -449,22 +450,12 @@ class SqliteStore:
         rows = []
         for key in done:
             b = self._rollups[key]
-            rows.append(
-                (
-                    *key,
-                    b.samples,
-                    b.in_bps.value,
-                    b.in_bps_max,
-                    b.out_bps.value,
-                    b.out_bps_max,
-                    b.in_util_max,
-                    b.out_util_max,
-                    b.in_err.value,
-                    b.out_err.value,
-                    b.in_disc.value,
-                    b.out_disc.value,
-                )
-            )
+            values = (b.in_bps.value, b.in_bps_max, b.out_bps.value, b.out_bps_max, b.in_util_max, b.out_util_max,
+                      b.in_err.value, b.out_err.value, b.in_disc.value, b.out_disc.value)
+            if not any(values):  # idle (nothing carried, no error, no discard) or nothing known: no row
+                self.idle_buckets += 1
+                continue
+            rows.append((*key, b.samples, *values))
         if rows:
             with self._tx("write interface rollups") as conn:
                 conn.executemany(_UPSERT_ROLLUP, rows)
@@ -472,6 +463,12 @@ class SqliteStore:
             del self._rollups[key]
         self._flushed_until = max(self._flushed_until, limit)
         return len(rows)
+
+    def prune_rollups(self, before: float) -> int:
+        """Delete the rollup rows of buckets that started before ``before`` (retention); the count."""
+        with self._tx("prune interface rollups") as conn:
+            cur = conn.execute("DELETE FROM if_rollups WHERE bucket_start < ?", (bucket_start(before),))
+            return int(cur.rowcount)
 
     def pending_rollups(self) -> int:
         """Interface buckets held in memory, not written yet."""

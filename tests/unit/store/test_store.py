@@ -219,3 +219,16 @@ def test_consecutive_failures_and_slowest_devices(store: SqliteStore) -> None:
     assert {d: r["failures"] for d, r in store.device_polls().items()} == {"A": 3, "B": 0, "C": 0}
     assert [r["device"] for r in store.failing_devices()] == ["A"]
     assert [r["device"] for r in store.slowest_devices(2)] == ["A", "B"]
+
+
+def test_idle_interfaces_take_no_row_and_old_rows_are_pruned(store: SqliteStore) -> None:
+    idle = InterfaceRate(1, "ge-1", 60.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, None)
+    unknown = InterfaceRate(2, "ge-2", 60.0, None, None, None, None, None, None, None, None, "first sample")
+    store.add_rates([_dev(T0 + 60, idle, unknown, _rate(3, 5.0))])
+    store.add_rates([_dev(T0 + 360, _rate(3, 7.0))])
+    store.add_rates([_dev(T0 + 660, _rate(3, 9.0))])
+    assert store.flush_rollups(T0 + 900) == 3
+    assert store.idle_buckets == 2  # ifIndex 1 idle, ifIndex 2 unknown: no row
+    assert {r.if_index for r in store.rollups(0, 1e12)} == {3}
+    assert store.prune_rollups(T0 + 600) == 2
+    assert [r.bucket_start - T0 for r in store.rollups(0, 1e12)] == [600]
