@@ -112,7 +112,17 @@ def main() -> None:
     with sqlite3.connect(db) as conn:
         rows = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("state_changes", "alarms", "poll_cycles", "device_polls", "if_rollups")}
+        sizes = dict(conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall())
+        per_bucket = conn.execute("SELECT count(*) FROM if_rollups GROUP BY bucket_start ORDER BY count(*) DESC"
+                                  " LIMIT 1").fetchone()
+        later = conn.execute("SELECT count(*) FROM state_changes WHERE at > ?", (first_cycle[0],)).fetchone()[0]
         per_cycle = conn.execute("SELECT completed, ok, failed, wall_s, cpu_s FROM poll_cycles ORDER BY id").fetchall()
+    row_bytes = sizes.get("if_rollups", 0) / max(1, rows["if_rollups"])
+    rollup_rows_day = (per_bucket[0] if per_bucket else 0) * 288
+    change_bytes = sizes.get("state_changes", 0) / max(1, rows["state_changes"])
+    changes_day = later / (end_wall - first_cycle[0]) * 86400
+    cycles_day = 86400 / args.interval
+    other_day = changes_day * change_bytes + cycles_day * 200  # a poll_cycles row is about 200 bytes
     out = {
         "sites": args.sites, "devices": len(inv.devices), "interval_s": args.interval, "cycles": len(per_cycle),
         "first_cycle_cpu_s": round(first_cycle[1], 2),
@@ -126,6 +136,11 @@ def main() -> None:
         "store_mib": round(store_bytes(db) / 2**20, 1),
         "store_growth_mib_per_day": round(growth / 2**20, 1),
         "rows": rows,
+        "rollup_rows_per_day": rollup_rows_day,
+        "rollup_mib_per_day": round(rollup_rows_day * row_bytes / 2**20, 1),
+        "rollup_mib_bounded_48h": round(rollup_rows_day * row_bytes * 2 / 2**20, 1),
+        "state_changes_per_day_steady": round(changes_day),
+        "other_mib_per_day": round(other_day / 2**20, 1),
         "site_counts_at_end": last_status.get("sites"),
     }
     print(f"monitor on {args.sites} sites ({len(inv.devices)} devices), interval {args.interval:g} s, "
@@ -133,7 +148,10 @@ def main() -> None:
     print(f"  CPU: first cycle {out['first_cycle_cpu_s']} s, then {out['steady_cpu_s_per_cycle']} s per cycle "
           f"({out['steady_core_share']:.1%} of a core); cycle wall median {out['cycle_wall_s_median']} s")
     print(f"  RSS max {out['rss_mib_max']} MiB; store {out['store_mib']} MiB, growing "
-          f"{out['store_growth_mib_per_day']} MiB/day; rows {rows}")
+          f"{out['store_growth_mib_per_day']} MiB/day over the run; rows {rows}")
+    print(f"  per day: interface rollups {rollup_rows_day:,} rows = {out['rollup_mib_per_day']} MiB "
+          f"(bounded at {out['rollup_mib_bounded_48h']} MiB by the 48 h retention); state changes and cycles "
+          f"{out['other_mib_per_day']} MiB ({out['state_changes_per_day_steady']:,} changes at this run's fault rate)")
     print(json.dumps(out))
 
 
