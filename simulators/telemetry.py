@@ -63,6 +63,7 @@ class PublisherSettings:
     qos: int = 0
     seed: int = 1
     ground_truth: str | Path | None = None
+    reconnect_max_s: float = 5.0  # backoff ceiling between connection attempts
 
 
 @dataclass(slots=True)
@@ -169,7 +170,7 @@ class Publishers:
                                  len(self.names), self.s.period_s, self.s.broker)
                         await self._publish_loop(client, stop, writer)
                 except aiomqtt.MqttError as exc:
-                    delay = min(5.0, 0.25 * 2 ** attempt) * (0.5 + self.rng.random() / 2)
+                    delay = min(self.s.reconnect_max_s, 0.25 * 2 ** min(attempt, 20)) * (0.5 + self.rng.random() / 2)
                     attempt += 1
                     msg = f"telemetry broker {self.s.broker}: {exc}"
                     if len(self.stats.errors) < 20:
@@ -184,7 +185,7 @@ class Publishers:
 
     def _client(self) -> aiomqtt.Client:
         return aiomqtt.Client(self.host, self.port, username=self.s.username, password=self.s.password,
-                              tls_context=self.tls, keepalive=30, timeout=10.0,
+                              tls_context=self.tls, keepalive=30, timeout=2.0,  # a dead broker is seen in 2 s
                               identifier=f"vigie-sim-{self.rng.getrandbits(32):08x}")
 
     async def _idle(self, stop: asyncio.Event, seconds: float, writer: GroundTruthWriter | None) -> None:

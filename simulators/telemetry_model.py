@@ -76,7 +76,9 @@ class TelemetryDevice:
             self.rtt = (lo + span * stable_unit(name, "rtt"), span)
 
     def sample(self, t: float, loss: float = 0.0) -> dict[str, Any]:
-        """The payload object at wall time ``t``; ``loss`` (0..1) is the path's loss now."""
+        """The payload object at wall time ``t`` (to the millisecond: ``ts`` is exactly the instant the
+        counters were read); ``loss`` (0..1) is the path's loss now."""
+        t = round(t, 3)
         sim = self.sim
         ctx = Ctx(sim, t)
         n = len(sim.ports)
@@ -95,7 +97,7 @@ class TelemetryDevice:
         day = 0.5 + 0.5 * math.sin(TWO_PI * (t - 9 * 3600.0) / DAY)  # busiest mid-afternoon UTC
         cpu = 85.0 + 10.0 * noise if uptime < 120.0 else self.cpu_base * (0.7 + 0.6 * day) + 4.0 * noise
         mem = self.mem_base + 20.0 * (1.0 - math.exp(-uptime / (30 * DAY)))
-        obj: dict[str, Any] = {"v": VERSION, "device": self.name, "ts": round(t, 3), "uptime_s": round(uptime, 2),
+        obj: dict[str, Any] = {"v": VERSION, "device": self.name, "ts": t, "uptime_s": round(uptime, 2),
                                "cpu_pct": round(min(cpu, 100.0), 2), "mem_pct": round(min(mem, 99.0), 2),
                                "interfaces": items}
         if self.rtt is not None:

@@ -141,7 +141,8 @@ class TelemetryCollector:
                 await asyncio.wait_for(stop.wait(), delay)
             except TimeoutError:
                 pass
-        log.info("telemetry: stopped (%s)", ", ".join(f"{k} {v}" for k, v in self.ingest.counts().items() if v))
+        log.info("telemetry: stopped (%s)", ", ".join(f"{k} {v}" for k, v in self.ingest.counts().items() if v)
+                 or "nothing received")
 
     def _client(self) -> aiomqtt.Client:
         b, o = self.broker, self.options

@@ -17,8 +17,9 @@ publish (every inventory device, or the ``expected`` ones, and any device once h
 not been accepted for ``grace_periods`` × ``expected_period_s`` gets a TIMEOUT poll from
 :meth:`Ingest.due`, then one more every period while it stays silent: the state engine declares
 it down after the same number of failures as an SNMP device. :meth:`Ingest.connected` restarts
-every deadline from the (re)connection: silence while the collector could not hear is nobody's
-failure (the caller emits nothing meanwhile, so the devices go stale, UNKNOWN).
+every deadline from the (re)connection, with ``reconnect_grace_periods``: silence while the
+collector could not hear is nobody's failure (the caller emits nothing meanwhile, so the devices
+go stale, UNKNOWN), and after a broker outage the devices need time to reconnect as well.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class IngestSettings:
     expected_period_s: float = 7.0
     max_message_bytes: int = 65536
     grace_periods: float = 1.5  # first TIMEOUT after this many periods without a sample
+    reconnect_grace_periods: float = 4.0  # after a (re)connection: devices reconnect to the broker too
     max_age_s: float = 60.0  # older samples are late (devices must keep their clocks within this)
     max_future_s: float = 60.0
     log_every_s: float = 10.0  # at most one line per drop reason this often
@@ -166,9 +168,9 @@ class Ingest:
     # ----------------------------------------------------------------- deadlines
 
     def connected(self, mono: float) -> None:
-        """Subscribed (again): every device has ``grace_periods`` from now before it is missed."""
+        """Subscribed (again): every device has ``reconnect_grace_periods`` from now before it is missed."""
         self._since = mono
-        first = mono + self._grace
+        first = mono + max(self.settings.reconnect_grace_periods * self._period, self._grace)
         due = self._due
         for name, at in due.items():
             if at < first or at == float("inf"):

@@ -179,9 +179,9 @@ class Mosquitto:
         return args
 
     def pub(self, topic: str, payload: bytes, timeout: float = 10.0) -> None:
-        """``mosquitto_pub`` one message (payload from stdin, so any bytes and any size go)."""
-        r = subprocess.run([MOSQUITTO_PUB, *self.client_args(), "-t", topic, "-s"], input=payload,
-                           capture_output=True, timeout=timeout)
+        """``mosquitto_pub`` one message (payload from stdin, so any bytes and any size go; ``-n`` if empty)."""
+        r = subprocess.run([MOSQUITTO_PUB, *self.client_args(), "-t", topic, "-s" if payload else "-n"],
+                           input=payload, capture_output=True, timeout=timeout)
         assert r.returncode == 0, f"mosquitto_pub failed ({r.returncode}): {r.stderr.decode(errors='replace')}"
 
 

@@ -45,6 +45,7 @@ def topic(inv: Inventory, device: str) -> str:
 
 
 def make(inv: Inventory, expected: list[str] | None = None, **kw: Any) -> Ingest:
+    kw.setdefault("reconnect_grace_periods", 1.5)
     return Ingest(inv, IngestSettings(expected_period_s=P, **kw), expected)
 
 
@@ -135,6 +136,15 @@ def test_silence_becomes_timeouts_once_connected_then_every_period(inv: Inventor
     assert ing.due(T0 + 110, 110.0) == []
     assert len(ing.due(T0 + 111, 111.0)) == 1
     assert ing.timeouts == 5
+
+
+def test_after_a_reconnection_devices_have_four_periods_to_come_back(inv: Inventory) -> None:
+    dev = site_device(inv)
+    ing = Ingest(inv, IngestSettings(expected_period_s=P), [dev])
+    assert ing.receive(topic(inv, dev), payload(dev, T0), T0, 0.0) is not None
+    ing.connected(5.0)
+    assert ing.due(T0 + 32.9, 32.9) == []
+    assert len(ing.due(T0 + 33, 33.0)) == 1 and len(ing.due(T0 + 40, 40.0)) == 1
 
 
 def test_a_late_scan_does_not_fire_a_burst(inv: Inventory) -> None:
