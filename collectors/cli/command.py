@@ -91,7 +91,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     if not 1 <= args.port <= 65535:
         return _bad(f"--port {args.port} is not a TCP port; use 1..65535")
     if not args.timeout > 0:
-        return _bad(f"--timeout {args.timeout} must be positive (seconds)")
+        return _bad(f"--timeout {args.timeout:g} must be positive (seconds)")
     if args.keep < 1:
         return _bad(f"--keep {args.keep} must keep at least one version")
     password = os.environ.get(args.password_env)

@@ -72,7 +72,7 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
     while cur is not None and id(cur) not in seen and len(seen) < 16:
         seen.add(id(cur))
         yield cur
-        cur = cur.__cause__ or cur.__context__
+        cur = cur.__cause__ or (None if cur.__suppress_context__ else cur.__context__)
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
@@ -115,7 +115,7 @@ def convert(exc: BaseException, device: str, address: str, port: int, user: str 
         return CliConnectError(f"connection refused at {where}; is SSH enabled on the device, is the port "
                                "right (cli.port, --port)?", device)
     if any(isinstance(e, socket.gaierror) for e in chain):
-        return CliConnectError(f"address {address!r} cannot be resolved; fix mgmt_address in the inventory", device)
+        return CliConnectError(f"{where}: the address cannot be resolved; fix mgmt_address in the inventory", device)
     if "ReadTimeout" in names:
         return CliTimeout(f"no prompt back{doing} at {where} within the read timeout; the device is slow or "
                           "stuck (raise cli.timeout_s)", device)

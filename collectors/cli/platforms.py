@@ -36,7 +36,8 @@ class Platform:
         return _volatile(self.name)
 
 
-_IOS_ABBR = (("Hu", "HundredGigE"), ("Te", "TenGigabitEthernet"), ("Gi", "GigabitEthernet"),
+_IOS_ABBR = (("Hu", "HundredGigE"), ("Fo", "FortyGigabitEthernet"), ("Twe", "TwentyFiveGigE"),
+             ("Tw", "TwoGigabitEthernet"), ("Te", "TenGigabitEthernet"), ("Gi", "GigabitEthernet"),
              ("Fa", "FastEthernet"), ("Et", "Ethernet"), ("Lo", "Loopback"), ("Po", "Port-channel"))
 _VRP_ABBR = (("100GE", "100GE"), ("XGE", "XGigabitEthernet"), ("GE", "GigabitEthernet"), ("Eth", "Ethernet"))
 
