@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import concurrent.futures
 import os
 import selectors
@@ -159,10 +160,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+class SshProcess:
+    """The simulator running as a process: its output is drained in the background (a full
+    pipe never blocks it); its stderr goes on to ours; :meth:`stop` ends it."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.lines: collections.deque[str] = collections.deque(maxlen=200)
+        self._threads = [threading.Thread(target=self._drain, args=(proc.stdout, None), daemon=True),
+                         threading.Thread(target=self._drain, args=(proc.stderr, sys.stderr), daemon=True)]
+        for t in self._threads:
+            t.start()
+
+    def _drain(self, stream: Any, forward: Any) -> None:
+        for line in stream:
+            self.lines.append(line.rstrip("\n"))
+            if forward is not None:
+                forward.write(line)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def stop(self, timeout: float = 20.0) -> int:
+        """SIGTERM, then wait (SIGKILL after ``timeout``); the exit code."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait(10)
+        for t in self._threads:
+            t.join(5)
+        return code
+
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+
 def spawn(inventory: str | Path, port: int, *, scenario: str | Path | None = None, start: float | None = None,
           username: str = "vigie", password_env: str = "VIGIE_SSH_PASSWORD", devices: str = "*",
-          timeout: float = 120.0, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """Start the SSH simulator as a process and return it once it listens (SIGTERM stops it).
+          timeout: float = 120.0, env: dict[str, str] | None = None) -> SshProcess:
+    """Start the SSH simulator as a process and return it once it listens.
 
     Raises :class:`SimulatorError` with the process's own message if it could not start."""
     cmd = [sys.executable, "-m", "simulators.ssh_run", "--inventory", str(inventory), "--port", str(port),
@@ -184,7 +224,7 @@ def spawn(inventory: str | Path, port: int, *, scenario: str | Path | None = Non
                 continue
             line = proc.stdout.readline()
             if line.startswith(READY):
-                return proc
+                return SshProcess(proc)
             if not line and proc.poll() is not None:
                 break
     finally:
@@ -192,6 +232,25 @@ def spawn(inventory: str | Path, port: int, *, scenario: str | Path | None = Non
     proc.kill()
     _, err = proc.communicate(timeout=10)
     raise SimulatorError(f"the SSH simulator did not start: {err.strip() or 'no message'}")
+
+
+def add_simulate_arguments(p: argparse.ArgumentParser) -> None:
+    """The ``--ssh*`` flags of ``vigie simulate``."""
+    p.add_argument("--ssh", action="store_true", help="also serve the devices' SSH CLI (IOS XE, Junos, VRP)")
+    p.add_argument("--ssh-port", type=int, default=2222, help="TCP port on every device address (default 2222)")
+    p.add_argument("--ssh-devices", default="*", help="comma-separated globs of the devices with SSH (default all)")
+    p.add_argument("--ssh-username", default="vigie", help="SSH login the devices accept (default vigie)")
+    p.add_argument("--ssh-password-env", default="VIGIE_SSH_PASSWORD",
+                   help="environment variable holding the SSH password (default VIGIE_SSH_PASSWORD)")
+
+
+def start_for_simulate(args: argparse.Namespace, start: float) -> SshProcess | None:
+    """For ``vigie simulate``: the SSH simulator when ``--ssh`` is given (None otherwise), on the
+    same inventory, scenario and scenario start as the SNMP farm."""
+    if not getattr(args, "ssh", False):
+        return None
+    return spawn(args.inventory, args.ssh_port, scenario=args.scenario, start=start, username=args.ssh_username,
+                 password_env=args.ssh_password_env, devices=args.ssh_devices)
 
 
 if __name__ == "__main__":

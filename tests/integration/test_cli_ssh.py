@@ -213,7 +213,6 @@ def test_the_simulator_as_its_own_process(sim: Sim, tmp_path: Path) -> None:
                                  port=port, workers=4, timeout_s=TIMEOUT)
         assert [r.kind for r in results] == ["ok", "ok", "connect"]  # S00002-R1 is not served: refused
     finally:
-        proc.terminate()
-        out, err = proc.communicate(timeout=20)
-    assert proc.returncode == 0, err
-    assert "vigie ssh: stopped; 2 connections, 2 sessions" in out
+        code = proc.stop()
+    assert code == 0, proc.output()
+    assert "vigie ssh: stopped; 2 connections, 2 sessions" in proc.output()
