@@ -138,7 +138,7 @@ def main() -> None:
         "rows": rows,
         "rollup_rows_per_day": rollup_rows_day,
         "rollup_mib_per_day": round(rollup_rows_day * row_bytes / 2**20, 1),
-        "rollup_mib_bounded_48h": round(rollup_rows_day * row_bytes * 2 / 2**20, 1),
+        "rollup_mib_bounded_24h": round(rollup_rows_day * row_bytes / 2**20, 1),
         "state_changes_per_day_steady": round(changes_day),
         "other_mib_per_day": round(other_day / 2**20, 1),
         "site_counts_at_end": last_status.get("sites"),
@@ -150,7 +150,7 @@ def main() -> None:
     print(f"  RSS max {out['rss_mib_max']} MiB; store {out['store_mib']} MiB, growing "
           f"{out['store_growth_mib_per_day']} MiB/day over the run; rows {rows}")
     print(f"  per day: interface rollups {rollup_rows_day:,} rows = {out['rollup_mib_per_day']} MiB "
-          f"(bounded at {out['rollup_mib_bounded_48h']} MiB by the 48 h retention); state changes and cycles "
+          f"(bounded there by the 24 h retention); state changes and cycles "
           f"{out['other_mib_per_day']} MiB ({out['state_changes_per_day_steady']:,} changes at this run's fault rate)")
     print(json.dumps(out))
 

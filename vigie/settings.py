@@ -38,7 +38,7 @@ class MonitorSection:
     store: str = "vigie.db"  # SQLite store (created if missing)
     status_every_s: float = 10.0  # console status line period (0: none)
     maintenance_file: str = ""  # TOML of [[window]] (see docs/sla.md), re-read when it changes
-    rollup_retention_h: float = 48.0  # 5-minute interface rollups kept this long (full resolution: [influx])
+    rollup_retention_h: float = 24.0  # 5-minute interface rollups kept this long (full resolution: [influx])
     maintenance_db: str = "sla.db"  # windows declared with `vigie sla maintenance add` (read if it exists)
 
 
