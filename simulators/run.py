@@ -63,7 +63,21 @@ def prepare(args: argparse.Namespace) -> tuple[Farm, UsmConfig | None, Inventory
 
 
 def simulate(args: argparse.Namespace) -> int:
+    from simulators.ssh_run import start_for_simulate
+
     farm, usm, inv, timeline, start = prepare(args)
+    ssh = start_for_simulate(args, start)
+    if ssh is not None:
+        print(f"vigie simulate: SSH CLI on TCP port {args.ssh_port} of each device address (pid {ssh.pid})", flush=True)
+    try:
+        return _serve(args, farm, usm, inv, timeline, start)
+    finally:
+        if ssh is not None:
+            ssh.stop()
+
+
+def _serve(args: argparse.Namespace, farm: Farm, usm: UsmConfig | None, inv: Inventory, timeline: FaultTimeline,
+           start: float) -> int:
     writer = None
     if args.ground_truth is not None:
         records = [{"t": 0.0, "element": "farm", "kind": "simulation", "change": "start",

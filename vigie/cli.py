@@ -151,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sla.cli import add_commands as add_sla
 
     add_sla(sub)
+    from collectors.cli.command import add_commands as add_backup
+
+    add_backup(sub)
 
     p = sub.add_parser("demo", help="a simulated RIE with faults, the farm serving it and the monitor watching it")
     p.add_argument("--sites", type=int, default=14000)
@@ -184,6 +187,9 @@ def add_simulate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-message-size", type=int, default=8192, help="largest reply in bytes (default 8192)")
     p.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     p.add_argument("--seed", type=int, default=1, help="seed of packet-loss draws")
+    from simulators.ssh_run import add_simulate_arguments as add_ssh
+
+    add_ssh(p)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -80,7 +80,17 @@ async def run_monitor(settings: Settings, duration: float | None, on_status: Any
     store = SqliteStore(settings.monitor.store)
     try:
         metrics = make_metrics(settings)
-        monitor = Monitor(settings, inv, store, bus=bus, metrics=metrics, on_status=on_status)
+        sources = []
+        if settings.telemetry.enabled:  # devices are watched once heard: SNMP-only devices never time out here
+            from collectors.telemetry import collector_from_settings
+
+            sources.append(collector_from_settings(settings.telemetry, inv, expected=()))
+        cli = None
+        if settings.cli.enabled:
+            from collectors.cli.scheduler import CliScheduler
+
+            cli = CliScheduler(settings.cli, inv)
+        monitor = Monitor(settings, inv, store, bus=bus, metrics=metrics, on_status=on_status, sources=sources)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -89,9 +99,18 @@ async def run_monitor(settings: Settings, duration: float | None, on_status: Any
             loop.call_later(duration, stop.set)
         log.info("monitoring %d devices (%d sites) every %g s; store %s; ready in %.1f s", len(inv.devices),
                  len(inv.sites), settings.poll.interval_s, settings.monitor.store, time.perf_counter() - started)
+        side = asyncio.create_task(cli.run(stop), name="cli schedule") if cli is not None else None
         try:
             return await monitor.run(stop)
         finally:
+            if side is not None:
+                stop.set()
+                try:
+                    await asyncio.wait_for(side, settings.cli.timeout_s + 5)
+                except (TimeoutError, asyncio.CancelledError):
+                    log.warning("CLI schedule did not stop in time; abandoned")
+                except Exception:
+                    log.exception("CLI schedule failed")
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
     finally:
