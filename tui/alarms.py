@@ -40,6 +40,9 @@ class AlarmsView(Vertical):
             self.element = element
             self.site = site
 
+    class Acked(Message):
+        """An alarm was acknowledged: what shows alarm counts should repaint now."""
+
     def __init__(self, shared: Shared, id: str = "alarms") -> None:
         super().__init__(id=id)
         self.shared = shared
@@ -164,6 +167,7 @@ class AlarmsView(Vertical):
         self._active[key] = alarm
         self.query_one("#alarms-active", VirtualTable).refresh()
         self._summary()
+        self.post_message(self.Acked())
         self.notify(f"alarm {alarm.id} ({alarm.element}) acknowledged by {self.shared.who}")
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:

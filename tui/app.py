@@ -292,6 +292,9 @@ class VigieApp(App[None]):
     def on_topology_view_open(self, message: TopologyView.Open) -> None:
         self.open_site(message.code)
 
+    def on_alarms_view_acked(self, _message: AlarmsView.Acked) -> None:
+        self.apply(self.shared.source.drain())
+
     def on_alarms_view_open(self, message: AlarmsView.Open) -> None:
         if message.site:
             self.open_site(message.element)

@@ -86,6 +86,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._pos: dict[str, int] = {}
         self.cursor = 0
         self._widths: tuple[int, tuple[int, ...]] = (-1, ())
+        self._styles: dict[str, Style] = {}  # resolved once per theme / CSS change (resolving walks the DOM)
 
     # -- rows ------------------------------------------------------------------------------------
 
@@ -198,8 +199,23 @@ class VirtualTable(ScrollView, can_focus=True):
             self._widths = (width, tuple(c.width or max(c.min_width, share) for c in self.columns))
         return self._widths[1]
 
+    def notify_style_update(self) -> None:
+        self._styles.clear()
+        super().notify_style_update()
+
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True) if name else Style()
+        style = self._styles.get(name)
+        if style is None:
+            if name == "":
+                style = Style()
+            elif name == "*base":
+                style = self.rich_style
+            elif name in ("vt--header", "vt--cursor", "vt--cursor-blur"):
+                style = self.get_component_rich_style(name)
+            else:
+                style = self.get_component_rich_style(name, partial=True)
+            self._styles[name] = style
+        return style
 
     def _line(self, cells: Sequence[Cell], base: Style) -> Strip:
         segments = []
@@ -216,10 +232,9 @@ class VirtualTable(ScrollView, can_focus=True):
         return strip.adjust_cell_length(self._width, base)
 
     def render_line(self, y: int) -> Strip:
-        base = self.rich_style
+        base = self._style("*base")
         if y == 0:
-            header = self.get_component_rich_style("vt--header")
-            return self._line([(c.label, "") for c in self.columns], header)
+            return self._line([(c.label, "") for c in self.columns], self._style("vt--header"))
         row = int(self.scroll_y) + y - 1
         if row >= len(self.keys):
             if row == 0:
@@ -228,7 +243,7 @@ class VirtualTable(ScrollView, can_focus=True):
             return Strip.blank(self._width, base)
         cells = self.cells(self.keys[row])
         if row == self.cursor:
-            base = base + self.get_component_rich_style("vt--cursor" if self.has_focus else "vt--cursor-blur")
+            base = base + self._style("vt--cursor" if self.has_focus else "vt--cursor-blur")
         return self._line(cells, base)
 
 

@@ -6,6 +6,11 @@ written next to the inventory (``demo/scenario.toml``) and names elements of the
 network: a POP lost for a while, a site router that dies, a premium site losing one access.
 The farm's ground truth goes to ``demo/ground-truth.jsonl``, the monitor's store to
 ``demo/vigie.db``; both are kept for ``vigie sla report`` and friends.
+
+On a terminal (stdin, stdout and stderr all TTYs) the demo opens the dashboard (``tui``) over the
+running monitor, in the same event loop; quitting it (q, Ctrl+C) stops the monitor cleanly
+(everything flushed), then the farm. Otherwise (piped, in CI) it prints status lines as before.
+The monitor's log then goes to ``demo/monitor.log``.
 """
 
 from __future__ import annotations
@@ -66,6 +71,11 @@ def _start_farm(directory: Path, inventory: Path, scenario: Path, duration: floa
     raise SimulatorError(f"the simulated network was not ready within 120 s; see {directory / 'farm.log'}")
 
 
+def on_terminal() -> bool:
+    """Whether the dashboard can take the terminal (Textual draws on stderr, reads stdin)."""
+    return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout, sys.stderr))
+
+
 def demo(args: argparse.Namespace) -> int:
     directory: Path = args.dir
     directory.mkdir(parents=True, exist_ok=True)
@@ -77,9 +87,11 @@ def demo(args: argparse.Namespace) -> int:
     scenario.write_text(demo_scenario(inv, start_s=2 * args.interval))
     print(f"vigie demo: {inventory}: {len(inv.sites)} sites, {len(inv.devices)} devices "
           f"({time.perf_counter() - t0:.1f} s); faults scripted in {scenario}", flush=True)
+    dashboard = on_terminal()
     farm = _start_farm(directory, inventory, scenario, args.duration)
     print(f"vigie demo: simulated network up on 127.0.0.0/8 UDP {args.port} (log {directory / 'farm.log'}); "
-          f"monitor polling every {args.interval:g} s, store {directory / 'vigie.db'}. Ctrl-C stops.", flush=True)
+          f"monitor polling every {args.interval:g} s, store {directory / 'vigie.db'}. "
+          + ("Opening the dashboard: q quits." if dashboard else "Ctrl-C stops."), flush=True)
     settings = load_settings(None, {}, {"monitor.inventory": str(inventory),
                                         "monitor.store": str(directory / "vigie.db"),
                                         "poll.interval_s": args.interval, "monitor.status_every_s": args.status_every})
@@ -88,7 +100,12 @@ def demo(args: argparse.Namespace) -> int:
         print(format_status(status), flush=True)
 
     try:
-        summary = asyncio.run(run_monitor(settings, args.duration, show))
+        if dashboard:
+            from tui.embed import run_dashboard_with_monitor
+
+            summary = run_dashboard_with_monitor(settings, args.duration, directory / "monitor.log")
+        else:
+            summary = asyncio.run(run_monitor(settings, args.duration, show))
     finally:
         if farm.poll() is None:
             os.killpg(farm.pid, signal.SIGTERM)
@@ -97,9 +114,12 @@ def demo(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 os.killpg(farm.pid, signal.SIGKILL)
                 farm.wait()
+    if summary is None:
+        print(f"vigie demo: the monitor did not stop cleanly; see {directory / 'monitor.log'}", flush=True)
+        return 1
     print(f"vigie demo: stopped after {summary.cycles} cycles, {summary.changes} state changes stored in "
           f"{directory / 'vigie.db'}; what really happened is in {directory / 'ground-truth.jsonl'}", flush=True)
     return 0
 
 
-__all__ = ["demo", "demo_scenario"]
+__all__ = ["demo", "demo_scenario", "on_terminal"]

@@ -17,11 +17,12 @@ from pathlib import Path
 
 from collectors.counters import DeviceRates, InterfaceRate
 from simulators.rie import generate_rie
-from tests.unit.state.statekit import Net
+from tests.unit.state.statekit import Net, poll, reachable
 from tui.live import LiveSource
 from tui.memory import MemorySource
 from vigie.bus import LocalBus, Topic
 from vigie.model import Inventory
+from vigie.observations import PollError
 from vigie.state import EngineSettings, Event, MaintenanceWindow, StateChange, StateEngine
 from vigie.store import SqliteStore
 
@@ -49,16 +50,26 @@ def drive(on_events: Callable[[list[Event]], None], engine: StateEngine | None =
     on_events(net.cycles(2))
     net.engine.set_maintenance([MaintenanceWindow("S00013", T0 + 120, T0 + 7200, "access line works")])
     polled = [n for n in net.names if n not in SILENT]
+    alive = reachable(inv, DEAD, CUT)
     for _ in range(4):
         start = net.now
         events: list[Event] = []
         for i, name in enumerate(polled):
-            net.now = start + i * 60.0 / len(polled)
-            events += net.cycle(dead=DEAD, cut=CUT, only=[name], step=0.0)
+            now = start + i * 60.0 / len(polled)
+            error = None if name in alive else PollError.TIMEOUT
+            events += net.engine.observe(poll(inv, name, now, error, CUT, DEAD), now)
         net.now = start + 60.0
         on_events(events)
     on_events(net.engine.tick(net.now))
     return net.engine
+
+
+@cache
+def scenario() -> tuple[tuple[Event, ...], StateEngine]:
+    """The scenario's events and final engine, computed once (never mutate the engine)."""
+    events: list[Event] = []
+    engine = drive(events.extend)
+    return tuple(events), engine
 
 
 def rates(at: float = NOW) -> DeviceRates:
@@ -78,7 +89,8 @@ def rate_history() -> dict[int, list[tuple[float, float | None, float | None]]]:
 def memory_source() -> MemorySource:
     """The scenario's final state in a MemorySource, clock at NOW."""
     src = MemorySource(inventory(), now=NOW, label="test state (fixed)")
-    engine = drive(src.apply)
+    events, engine = scenario()
+    src.apply(events)
     src.copy_engine(engine)
     src.set_rates(rates(), rate_history())
     src.drain()
@@ -103,4 +115,4 @@ def live_source(tmp_path: Path) -> tuple[LiveSource, StateEngine, SqliteStore, L
 
 
 __all__ = ["CUT", "DEAD", "NOW", "SILENT", "T0", "drive", "inventory", "live_source", "memory_source", "rate_history",
-           "rates"]
+           "rates", "scenario"]
