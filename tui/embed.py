@@ -26,8 +26,7 @@ from vigie.store import SqliteStore
 class MonitoredApp(VigieApp):
     """The dashboard over a monitor it runs: SIGTERM and SIGHUP stop both cleanly."""
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # Textual also runs VigieApp.on_mount (handlers are called along the MRO)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGHUP):
             try:
