@@ -1,9 +1,10 @@
 """:class:`VigieApp`: the dashboard. Four views in one screen (overview, alarms, sites, topology),
 the site detail pushed over them, a top bar with the national counts, the footer with the keys.
 
-Updates: every ``refresh_s`` (0.5 s) the app drains the source's change feed once, brings the
-site model up to date, and repaints the view on screen (and the site detail if open); hidden views
-are only marked stale and repaint in full when shown. So a burst of changes costs one repaint,
+Updates: every ``refresh_s`` (0.5 s) the app drains the source's change feed, brings the site model
+up to date, and repaints the view on screen (and the site detail if open); during a storm (more
+than STORM changes waiting) and when nothing changed but the clocks, once a second only. Hidden
+views are only marked stale and repaint in full when shown. So a burst of changes costs one repaint,
 whatever its size, and 14,000 sites cost no more than 300 while nothing changes.
 
 With a monitor (``vigie demo``), the monitor runs as a worker in the app's own event loop; quitting
@@ -34,11 +35,12 @@ from tui.detail import SiteScreen
 from tui.overview import Overview
 from tui.shared import Shared
 from tui.sites import SitesView
-from tui.source import Delta, SourceError, StateSource
+from tui.source import EMPTY, Delta, SourceError, StateSource
 from tui.topoview import TopologyView
 
 MonitorRunner = Callable[[asyncio.Event], Awaitable[Any]]
 VIEW_NAMES = ("overview", "alarms", "sites", "topology")
+STORM = 50  # changes waiting at a tick above which repaints slow down to once a second
 
 THEMES = {
     "vigie-dark": Theme(name="vigie-dark", primary="#5aa9ff", secondary="#3b7dd8", accent="#d08cf0",
@@ -77,7 +79,7 @@ class VigieApp(App[None]):
 
     def __init__(self, source: StateSource, *, who: str | None = None, refresh_s: float = 0.5,
                  budget_every_s: float = 60.0, monitor: MonitorRunner | None = None, theme: str = "vigie-dark",
-                 view: str = "overview") -> None:
+                 view: str = "overview", storm: int = STORM) -> None:
         super().__init__()
         for t in THEMES.values():
             self.register_theme(t)
@@ -85,6 +87,7 @@ class VigieApp(App[None]):
         self.shared = Shared(source, who or login())
         self.shared.model.load(source)
         self.refresh_s = refresh_s
+        self.storm = storm
         self.budget_every_s = budget_every_s
         self._first_view = view
         self._runner = monitor
@@ -95,6 +98,8 @@ class VigieApp(App[None]):
         self.monitor_error: BaseException | None = None
         self._stale: set[str] = set()
         self._ticks = 0
+        self._pending = EMPTY
+        self._topbar_text = ""
         self.first_paint: float | None = None  # time.perf_counter() of the first refresh after mount
         self.ticks_applied = 0
 
@@ -135,13 +140,16 @@ class VigieApp(App[None]):
         return self.query_one(f"#{switcher.current or 'overview'}")
 
     def tick(self) -> None:
-        """Drain the feed once; repaint what is on screen."""
-        src = self.shared.source
-        delta = src.drain()
+        """Drain the feed; repaint what is on screen, at most every ``refresh_s`` (0.5 s), once a second
+        during a storm (more than STORM changes waiting) and when only the clocks move."""
+        self._pending = self._pending.merge(self.shared.source.drain())
         self._ticks += 1
-        if not delta and self._ticks % 2:
-            return  # nothing new: repaint the clocks once a second only
-        self.apply(delta)
+        pending = self._pending
+        size = len(pending.sites) + len(pending.devices) + len(pending.links)
+        if self._ticks % 2 and (not pending or size > self.storm):
+            return
+        self._pending = EMPTY
+        self.apply(pending)
 
     def apply(self, delta: Delta) -> None:
         src, model = self.shared.source, self.shared.model
@@ -171,10 +179,11 @@ class VigieApp(App[None]):
         tabs = " ".join(f"[reverse] {i} {v.capitalize()} [/]" if v == current else f"{i} {v.capitalize()}"
                         for i, v in enumerate(VIEW_NAMES, 1))
         alarm_txt = fmt.markup("$text-error b" if unacked else "", f"alarms {len(alarms)} ({unacked} new)")
-        self.query_one("#topbar", Static).update(
-            f"[b]VIGIE[/b] {fmt.clock(src.now())} · {len(model):,} sites "
-            f"{bad or fmt.state_markup('up', 'all up')} · {alarm_txt} · {tabs} · "
-            f"{fmt.markup('$text-muted', src.label)}")
+        text = (f"[b]VIGIE[/b] {fmt.clock(src.now())} · {len(model):,} sites {bad or fmt.state_markup('up', 'all up')}"
+                f" · {alarm_txt} · {tabs} · {fmt.markup('$text-muted', src.label)}")
+        if text != self._topbar_text:
+            self._topbar_text = text
+            self.query_one("#topbar", Static).update(text, layout=False)
 
     @work(thread=True, exclusive=True, group="budget")
     def _budget_worker(self) -> None:
@@ -293,7 +302,8 @@ class VigieApp(App[None]):
         self.open_site(message.code)
 
     def on_alarms_view_acked(self, _message: AlarmsView.Acked) -> None:
-        self.apply(self.shared.source.drain())
+        pending, self._pending = self._pending.merge(self.shared.source.drain()), EMPTY
+        self.apply(pending)
 
     def on_alarms_view_open(self, message: AlarmsView.Open) -> None:
         if message.site:

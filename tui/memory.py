@@ -38,6 +38,7 @@ class MemorySource:
         self.feed = DeltaBuilder()
         self._sites: dict[str, ElementStatus] = dict.fromkeys(inventory.sites, UNKNOWN_STATUS)
         self._devices: dict[str, ElementStatus] = {}
+        self._not_measured = len(inventory.devices)  # devices UNKNOWN (never set: not measured)
         self._links: dict[str, ElementStatus] = {}
         self._counts = dict.fromkeys(SITE_STATES, 0)
         self._counts["unknown"] = len(self._sites)
@@ -67,6 +68,8 @@ class MemorySource:
 
     def set_device(self, name: str, state: str, cause: str | None = None, since: float | None = None,
                    detail: str = "") -> None:
+        old = self._devices.get(name, UNKNOWN_STATUS).state
+        self._not_measured += (state == "unknown") - (old == "unknown")
         self._devices[name] = ElementStatus(state, cause, since, detail)
         self.feed.devices.add(name)
 
@@ -102,6 +105,7 @@ class MemorySource:
             self.set_site(code, st.state, st.cause, st.since, st.detail, st.root)
         for name in self.inventory.devices:
             self._devices[name] = engine.device_status(name)
+        self._not_measured = sum(1 for st in self._devices.values() if st.state == "unknown")
         for lk in self.inventory.links:
             try:
                 self._links[lk] = engine.link_status(lk)
@@ -173,8 +177,8 @@ class MemorySource:
     def poller(self) -> PollerView:
         if self._poller is not None:
             return self._poller
-        unknown = sum(1 for d in self.inventory.devices if self.device_status(d).state == "unknown")
-        return PollerView(source=self._label, alive=None, devices=len(self.inventory.devices), not_measured=unknown)
+        return PollerView(source=self._label, alive=None, devices=len(self.inventory.devices),
+                          not_measured=self._not_measured)
 
     def ack(self, alarm_id: int, who: str) -> Alarm:
         if not self.acks:

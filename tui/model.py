@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tui.fmt import SITE_STATES, STATE_RANK
+from tui.fmt import SITE_STATES
 from tui.source import StateSource
 from vigie.model import Inventory
 
@@ -93,6 +93,7 @@ class SiteModel:
         self.state = ["unknown"] * n
         self.cause: list[str | None] = [None] * n
         self.since: list[float | None] = [None] * n
+        self._recent = [0.0] * n  # since as a sort key (0: never)
         self.detail = [""] * n
         self.counts: Counter[str] = Counter({"unknown": n})
         self.by_pop: dict[str, Counter[str]] = {}
@@ -126,6 +127,7 @@ class SiteModel:
                 pop[old] -= 1
                 pop[st.state] += 1
             self.state[i], self.cause[i], self.since[i], self.detail[i] = st.state, st.cause, st.since, st.detail
+            self._recent[i] = st.since or 0.0
             changed.append(i)
         if changed:
             self.version += 1
@@ -151,15 +153,22 @@ class SiteModel:
         rows: list[int] = list(range(len(self.codes)))
         for t in flt.terms:
             rows = [i for i in rows if self._match(i, t) != t.negate]
-        state, since = self.state, self.since
+        recent = self._recent.__getitem__  # C-level keys: a 14,000-row sort in a few ms
         if sort == "state":
-            rank = STATE_RANK
-            rows.sort(key=lambda i: (rank.get(state[i], 9), -(since[i] or 0.0), i))
+            buckets: dict[str, list[int]] = {st: [] for st in SITE_STATES}
+            other: list[int] = []
+            state = self.state
+            for i in rows:
+                buckets.get(state[i], other).append(i)
+            rows = []
+            for bucket in (*buckets.values(), other):
+                bucket.sort(key=recent, reverse=True)  # most recent first; stable: ties stay by code
+                rows += bucket
         elif sort == "since":
-            rows.sort(key=lambda i: (-(since[i] or 0.0), i))
+            rows.sort(key=recent, reverse=True)
         elif sort in ("name", "pop", "class"):
             column = {"name": self.name, "pop": self.pop, "class": self.cls}[sort]
-            rows.sort(key=lambda i: (column[i], i))
+            rows.sort(key=column.__getitem__)
         elif sort != "code":
             raise FilterError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
         if reverse:

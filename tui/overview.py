@@ -32,9 +32,9 @@ class StateTile(Static):
         super().__init__("", id=f"count-{state}", classes=f"tile {fmt.state_class(state)}")
         self.state = state
 
-    def show(self, count: int, total: int) -> None:
+    def text(self, count: int, total: int) -> str:
         share = f"{count / total:.1%}" if total else "-"
-        self.update(f"[b]{count:,}[/b]\n{fmt.state_label(self.state)}\n[$text-muted]{share}[/]")
+        return f"[b]{count:,}[/b]\n{fmt.state_label(self.state)}\n[$text-muted]{share}[/]"
 
 
 class PopTile(Static):
@@ -51,6 +51,15 @@ class Overview(Vertical):
         super().__init__(id=id)
         self.shared = shared
         self._rows: dict[str, ClassRow] = {}
+        self._texts: dict[int, str] = {}
+
+    def _set(self, widget: Static, text: str) -> None:
+        """Update a panel only if its text changed; lay it out again only if its height may have."""
+        old = self._texts.get(id(widget))
+        if old == text:
+            return
+        self._texts[id(widget)] = text
+        widget.update(text, layout=old is None or old.count("\n") != text.count("\n"))
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="overview-scroll"):
@@ -86,7 +95,8 @@ class Overview(Vertical):
         if delta is None or delta.sites or delta.resync:
             total = len(model)
             for state in fmt.SITE_STATES:
-                self.query_one(f"#count-{state}", StateTile).show(model.counts[state], total)
+                tile = self.query_one(f"#count-{state}", StateTile)
+                self._set(tile, tile.text(model.counts[state], total))
         if delta is None or delta.sites or delta.devices or delta.resync:
             for tile in self.query(PopTile):
                 self._pop_tile(tile)
@@ -112,11 +122,13 @@ class Overview(Vertical):
         bad = [(s, counts[s]) for s in fmt.SITE_STATES if s != "up" and counts and counts[s]]
         sites = " ".join(fmt.state_markup(s, f"{n}{fmt.GLYPH[s]}") for s, n in bad) or fmt.state_markup(
             "up", "all up" if total else "-")
-        tile.update(f"{core_txt} col {fmt.state_markup(col_worst, f'{col_up}/{len(col_states)}')}\n"
-                    f"{total:,} site{'s' if total != 1 else ''}\n{sites}")
+        self._set(tile, f"{core_txt} col {fmt.state_markup(col_worst, f'{col_up}/{len(col_states)}')}\n"
+                        f"{total:,} site{'s' if total != 1 else ''}\n{sites}")
         worst = model.pop_worst(pop) if total else "up"
         cores_bad = any(s != "up" for s in self._device_states(cores)) or col_worst != "up"
-        tile.set_classes(f"pop {fmt.state_class(worst)}" + (" infra-bad" if cores_bad else ""))
+        classes = f"pop {fmt.state_class(worst)}" + (" infra-bad" if cores_bad else "")
+        if set(classes.split()) != set(tile.classes):
+            tile.set_classes(classes)
 
     def _backbone(self) -> None:
         infra, src = self.shared.infra, self.shared.source
@@ -137,7 +149,7 @@ class Overview(Vertical):
             states = self._device_states(infra.routers.get(dc, []))
             dcs.append(dc + "".join(fmt.state_markup(s, fmt.GLYPH.get(s, "?")) for s in states))
         lines.append("Datacentres  " + "  ".join(dcs))
-        self.query_one("#backbone", Static).update("\n".join(lines))
+        self._set(self.query_one("#backbone", Static), "\n".join(lines))
 
     def _poller(self) -> None:
         p = self.shared.source.poller()
@@ -162,7 +174,7 @@ class Overview(Vertical):
                      + (f" · {fmt.markup('$text-error b', f'STORE FAILING: {p.store_pending} events waiting')}"
                         if p.store_pending else ""))
         lines += [fmt.markup("$text-warning", note) for note in p.notes[:2]]
-        self.query_one("#poller", Static).update("\n".join(lines))
+        self._set(self.query_one("#poller", Static), "\n".join(lines))
 
     def show_budget(self) -> None:
         """The error budgets changed (the app recomputes them every minute, in a thread)."""
