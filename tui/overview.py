@@ -95,8 +95,8 @@ class Overview(Vertical):
         if delta is None or delta.sites or delta.resync:
             total = len(model)
             for state in fmt.SITE_STATES:
-                tile = self.query_one(f"#count-{state}", StateTile)
-                self._set(tile, tile.text(model.counts[state], total))
+                state_tile = self.query_one(f"#count-{state}", StateTile)
+                self._set(state_tile, state_tile.text(model.counts[state], total))
         if delta is None or delta.sites or delta.devices or delta.resync:
             for tile in self.query(PopTile):
                 self._pop_tile(tile)
