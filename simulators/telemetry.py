@@ -13,11 +13,13 @@ its own fixed place in the period (a hash of its name: the load is flat), with t
 The ground truth is the timeline's (``FaultTimeline.ground_truth()``), written as it happens when
 ``ground_truth`` is given (``vigie simulate`` already writes it for the farm: pass None there).
 
-Three ways to run it: ``await run_publishers(settings, stop)`` in an asyncio loop;
-:class:`PublisherThread` (its own loop in a thread, for ``vigie simulate``); ``python -m
-simulators.telemetry`` (a process of its own; its last line is a JSON object of :class:`PublisherStats`).
-While the broker is unreachable the publisher reconnects with backoff and the samples due
-meanwhile are not sent (counted ``unsent``), as a real device at QoS 0 would lose them.
+The publishing loop is synchronous (:meth:`Publishers.run`, paho-mqtt driven by hand: see
+:mod:`simulators.telemetry_link` for why not aiomqtt here). Three ways to run it: ``await
+run_publishers(settings, stop)`` from asyncio (the loop in a worker thread); :class:`PublisherThread`
+(for the synchronous ``vigie simulate``); ``python -m simulators.telemetry`` (a process of its own;
+its last line is a JSON object of :class:`PublisherStats`). While the broker is unreachable the
+publisher reconnects with backoff and the samples due meanwhile are not sent (counted ``unsent``),
+as a real device at QoS 0 would lose them.
 """
 
 from __future__ import annotations
@@ -25,20 +27,19 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+import os
 import random
 import ssl
 import threading
 import time
-import urllib.parse
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import aiomqtt
-
 from simulators.device import SimDevice
 from simulators.groundtruth import GroundTruthWriter
 from simulators.scenario import FaultTimeline
+from simulators.telemetry_link import Link, LinkError, broker_address, connect
 from simulators.telemetry_model import TelemetryDevice, broken
 from simulators.traffic import stable_unit
 from vigie.errors import ConfigError
@@ -81,26 +82,16 @@ class PublisherStats:
     errors: list[str] = field(default_factory=list)
 
 
-def broker_address(url: str) -> tuple[str, int, bool]:
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname or parts.password is not None:
-        raise ConfigError(f"telemetry broker {url!r}: write mqtt://HOST[:PORT] or mqtts://HOST[:PORT] "
-                          "(credentials are given apart, never in the URL)")
-    tls = parts.scheme == "mqtts"
-    try:
-        port = parts.port or (8883 if tls else 1883)
-    except ValueError:
-        raise ConfigError(f"telemetry broker {url!r}: the port is not a number in 1..65535") from None
-    return parts.hostname, port, tls
-
-
 class Publishers:
     """The devices, their schedule and the fault effects; :meth:`run` publishes until ``stop``."""
 
     def __init__(self, s: PublisherSettings) -> None:
         self.s = s
         self.host, self.port, tls = broker_address(s.broker)
-        self.tls = ssl.create_default_context(cafile=s.ca_file) if tls else None
+        try:
+            self.tls = ssl.create_default_context(cafile=s.ca_file) if tls else None
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"telemetry simulator: cannot load CA file {s.ca_file!r}: {exc}") from exc
         inv = s.inventory
         names = list(inv.devices) if s.devices is None else list(s.devices)
         missing = [n for n in names if n not in inv.devices]
@@ -155,44 +146,45 @@ class Publishers:
             st.delayed += 1
         return dev.topic, payload, due + delay
 
-    async def run(self, stop: asyncio.Event) -> PublisherStats:
+    def run(self, stop: threading.Event) -> PublisherStats:
+        """Publish until ``stop`` is set (blocking; reconnects with backoff); the run's statistics."""
         writer = None
         if self.s.ground_truth is not None:
             writer = GroundTruthWriter(self.s.ground_truth, self.s.timeline.ground_truth(), self.s.start)
         attempt = 0
         try:
             while not stop.is_set():
+                link = None
                 try:
-                    async with self._client() as client:
-                        self.stats.connects += 1
-                        attempt = 0
-                        log.info("telemetry simulator: %d devices publishing every %g s to %s",
-                                 len(self.names), self.s.period_s, self.s.broker)
-                        await self._publish_loop(client, stop, writer)
-                except aiomqtt.MqttError as exc:
+                    link = connect(self.host, self.port, f"vigie-sim-{os.getpid()}-{id(self):x}-{self.stats.connects}",
+                                   self.s.username, self.s.password, self.tls)
+                    self.stats.connects += 1
+                    attempt = 0
+                    log.info("telemetry simulator: %d devices publishing every %g s to %s",
+                             len(self.names), self.s.period_s, self.s.broker)
+                    self._publish_loop(link, stop, writer)
+                except LinkError as exc:
                     delay = min(self.s.reconnect_max_s, 0.25 * 2 ** min(attempt, 20)) * (0.5 + self.rng.random() / 2)
                     attempt += 1
                     msg = f"telemetry broker {self.s.broker}: {exc}"
                     if len(self.stats.errors) < 20:
                         self.stats.errors.append(msg)
                     log.warning("%s; reconnecting in %.1f s", msg, delay)
-                    await self._idle(stop, delay, writer)
+                    self._idle(stop, delay, writer)
+                finally:
+                    if link is not None:
+                        link.close()
         finally:
             if writer is not None:
                 writer.tick(time.time())
                 writer.close()
         return self.stats
 
-    def _client(self) -> aiomqtt.Client:
-        return aiomqtt.Client(self.host, self.port, username=self.s.username, password=self.s.password,
-                              tls_context=self.tls, keepalive=30, timeout=2.0,  # a dead broker is seen in 2 s
-                              identifier=f"vigie-sim-{self.rng.getrandbits(32):08x}")
-
-    async def _idle(self, stop: asyncio.Event, seconds: float, writer: GroundTruthWriter | None) -> None:
+    def _idle(self, stop: threading.Event, seconds: float, writer: GroundTruthWriter | None) -> None:
         """Wait (stop honoured), counting the samples that fall due meanwhile as unsent."""
         end = time.time() + seconds
         while not stop.is_set() and time.time() < end:
-            await asyncio.sleep(min(MAX_SLEEP_S, max(end - time.time(), 0.0)))
+            stop.wait(min(MAX_SLEEP_S, max(end - time.time(), 0.0)))
         now = time.time()
         self._catch_up(now, count_unsent=True)
         if writer is not None:
@@ -228,8 +220,7 @@ class Publishers:
             self._i = 0
             self._next += self.s.period_s
 
-    async def _publish_loop(self, client: aiomqtt.Client, stop: asyncio.Event,
-                            writer: GroundTruthWriter | None) -> None:
+    def _publish_loop(self, link: Link, stop: threading.Event, writer: GroundTruthWriter | None) -> None:
         self._catch_up(time.time(), count_unsent=True)
         qos, st, names = self.s.qos, self.stats, self.names
         while not stop.is_set():
@@ -244,23 +235,20 @@ class Publishers:
                             self._seq += 1
                             heapq.heappush(self.delayed, (msg[2], self._seq, msg[0], msg[1]))
                         else:
-                            await client.publish(msg[0], msg[1], qos=qos)
+                            link.publish(msg[0], msg[1], qos)
                             st.published += 1
                             sent += 1
                 self._advance()
             while self.delayed and self.delayed[0][0] <= now:
                 _, _, topic, payload = heapq.heappop(self.delayed)
-                await client.publish(topic, payload, qos=qos)
+                link.publish(topic, payload, qos)
                 st.published += 1
             if writer is not None:
                 writer.tick(now)
-            if sent >= 1000:
-                await asyncio.sleep(0)  # behind schedule: let the client write, then go on at once
-                continue
             wake = self._due()
             if self.delayed:
                 wake = min(wake, self.delayed[0][0])
-            await asyncio.sleep(min(MAX_SLEEP_S, max(wake - time.time(), 0.0)))
+            link.serve(0.0 if sent >= 1000 else min(MAX_SLEEP_S, wake - time.time()))  # behind: no wait
 
 
 def _phase(name: str) -> float:
@@ -269,54 +257,50 @@ def _phase(name: str) -> float:
 
 
 async def run_publishers(settings: PublisherSettings, stop: asyncio.Event) -> PublisherStats:
-    """Publish until ``stop`` is set; the statistics of the run. Raises ``ConfigError`` at once for a
-    bad broker URL, an unknown device or an unreadable CA file; broker failures are retried."""
+    """Publish until ``stop`` is set (the loop runs in a worker thread); the statistics of the run.
+    Raises ``ConfigError`` at once for a bad broker URL, an unknown device or an unreadable CA file;
+    broker failures are retried."""
+    publishers = Publishers(settings)
+    halt = threading.Event()
+
+    async def bridge() -> None:
+        await stop.wait()
+        halt.set()
+
+    watcher = asyncio.create_task(bridge())
     try:
-        publishers = Publishers(settings)
-    except (OSError, ssl.SSLError) as exc:
-        raise ConfigError(f"telemetry simulator: cannot load CA file {settings.ca_file!r}: {exc}") from exc
-    return await publishers.run(stop)
+        return await asyncio.to_thread(publishers.run, halt)
+    finally:
+        halt.set()
+        watcher.cancel()
 
 
 class PublisherThread:
-    """:func:`run_publishers` in a thread with its own event loop (for the synchronous ``vigie
-    simulate``). Start it after the farm's workers are forked (from the first ``on_tick`` of
-    :func:`simulators.farm.run_workers`): a process must not fork while other threads run."""
+    """:meth:`Publishers.run` in a thread, for the synchronous ``vigie simulate``. Start it after the
+    farm's workers are forked (from the first ``on_tick`` of :func:`simulators.farm.run_workers`): a
+    process must not fork while other threads run."""
 
     def __init__(self, settings: PublisherSettings) -> None:
         self.publishers = Publishers(settings)  # configuration errors raise here, in the caller's thread
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._ready = threading.Event()
+        self._halt = threading.Event()
         self._thread = threading.Thread(target=self._main, name="telemetry publishers", daemon=True)
-        self.stats: PublisherStats | None = None
         self.error: BaseException | None = None
 
     def _main(self) -> None:
-        async def body() -> None:
-            self._loop = asyncio.get_running_loop()
-            self._stop = asyncio.Event()
-            self._ready.set()
-            self.stats = await self.publishers.run(self._stop)
-
         try:
-            asyncio.run(body())
-        except BaseException as exc:  # reported by stop(), never lost with the thread
+            self.publishers.run(self._halt)
+        except BaseException as exc:  # kept for stop(), never lost with the thread
             self.error = exc
             log.exception("telemetry simulator failed")
-        finally:
-            self._ready.set()
 
     def start(self) -> None:
         self._thread.start()
-        self._ready.wait(10.0)
 
     def stop(self, timeout: float = 10.0) -> PublisherStats:
         """Stop publishing and wait (at most ``timeout``); the statistics of the run."""
-        if self._loop is not None and self._stop is not None and self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._stop.set)
+        self._halt.set()
         self._thread.join(timeout)
-        return self.stats if self.stats is not None else self.publishers.stats
+        return self.publishers.stats
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -339,6 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--period", type=float, default=7.0)
     p.add_argument("--devices", default="*", help="glob over device names")
     p.add_argument("--limit", type=int, default=0, help="at most this many devices (0: all)")
+    p.add_argument("--shard", default="0/1", help="K/N: publish every N-th device from the K-th (several processes)")
     p.add_argument("--username")
     p.add_argument("--password", help="a secret reference: env:NAME or file:PATH#KEY")
     p.add_argument("--ca-file")
@@ -354,25 +339,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         names = [n for n in inv.devices if fnmatch.fnmatchcase(n, args.devices)]
         if args.limit:
             names = names[: args.limit]
+        k, _, n = args.shard.partition("/")
+        if not (k.isdigit() and n.isdigit() and int(k) < int(n)):
+            raise ConfigError(f"--shard {args.shard!r}: write K/N with 0 <= K < N, e.g. 0/2 and 1/2")
+        names = names[int(k)::int(n)]
         settings = PublisherSettings(inv, timeline, args.start or time.time(), args.broker, args.prefix,
                                      args.period, names, args.username,
                                      resolve(args.password) if args.password else None, args.ca_file, args.qos,
                                      args.seed, args.ground_truth)
         publishers = Publishers(settings)
-    except (ConfigError, OSError, ssl.SSLError) as exc:
+    except (ConfigError, OSError) as exc:
         print(f"telemetry simulator: {exc}", flush=True)
         return 2
 
-    async def body() -> PublisherStats:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        if args.duration is not None:
-            loop.call_later(args.duration, stop.set)
-        return await publishers.run(stop)
-
-    stats = asyncio.run(body())
+    halt = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: halt.set())
+    if args.duration is not None:
+        timer = threading.Timer(args.duration, halt.set)
+        timer.daemon = True
+        timer.start()
+    stats = publishers.run(halt)
     print(json.dumps(asdict(stats)), flush=True)
     return 0
 

@@ -5,13 +5,23 @@ until ``stop`` is set. Each accepted message becomes a :class:`~vigie.observatio
 (:mod:`collectors.telemetry.ingest`); a device that misses its period becomes a TIMEOUT poll, so the
 state engine applies the same hysteresis as to SNMP.
 
-The connection is watched, not assumed: every tick (``min(1 s, period / 4)``) the collector
-publishes a heartbeat on ``<prefix>/_vigie/<client id>`` and reads its own echo back (any message
-received counts as well, should an ACL forbid the heartbeat). Deadlines are judged only while the
-echo is fresh: a broker that stalls, a half-open TCP connection or a lost
-network path stop the echo too, and then the collector emits nothing (its devices go stale,
-UNKNOWN, never DOWN); without an echo for ``dead_after_s`` it reconnects. After every
-(re)connection the devices get a full grace period again.
+The connection is watched, not assumed: five times a second the collector publishes a numbered
+heartbeat on ``<prefix>/_vigie/<client id>`` and reads its own echo back; deadlines are scanned
+every tick (``min(1 s, period / 4)``).
+Deadlines are judged only when silence can be blamed on the devices, that is not while:
+
+- the newest echo processed is older than ``echo_limit_s`` (the broker is slow, or messages wait
+  in our queue: the collector is behind);
+- an echo was lost (a later one came back): the broker drops messages it should send us, as
+  mosquitto does when a subscriber's queue is full; judging resumes ``grace_periods`` later;
+- more than ``backlog_limit`` messages wait here.
+
+Meanwhile it emits nothing for the silent devices (they go stale, UNKNOWN, never DOWN), and when
+it can judge again every device gets a full grace period. Even then a device is late only if its
+deadline passed before the newest echo was sent: the silence must lie where the broker is proven
+to have delivered. Nothing at all received for
+``dead_after_s``, not even the echo (a stalled broker, a half-open TCP connection): it reconnects.
+If an ACL forbids the heartbeat, any message received counts as a sign of life instead.
 
 Reconnection: exponential backoff with jitter (0.5 s doubling to 30 s), forever, until ``stop``;
 each failure is one log line naming the broker and what to check (never the password). Malformed
@@ -39,6 +49,7 @@ from vigie.observations import DevicePoll
 log = logging.getLogger("vigie.telemetry")
 mqtt_log = logging.getLogger("vigie.telemetry.mqtt")
 HEARTBEAT = "_vigie"  # topic level of collectors' heartbeats, under the prefix
+BATCH = 500  # messages handled per wake-up at most (the loop's other tasks run between batches)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +58,8 @@ class CollectorOptions:
     backoff_max_s: float = 30.0
     keepalive_s: int = 30
     timeout_s: float = 10.0  # connect, subscribe, publish
-    tick_s: float | None = None  # deadline scan and heartbeat period (None: min(1 s, period / 4))
+    tick_s: float | None = None  # deadline scan period (None: min(1 s, period / 4))
+    heartbeat_s: float = 0.2  # heartbeats this often: a broker dropping messages is seen within a second or so
     dead_after_s: float | None = None  # no echo this long: reconnect (None: max(5 s, 2 periods))
     max_queued: int = 200_000  # incoming messages held by the client at most (memory bound under a flood)
     backlog_limit: int = 20_000  # more than this waiting: overloaded, deadlines not judged
@@ -62,7 +74,8 @@ class TelemetryStats:
     connection_losses: int
     failed_attempts: int
     last_error: str | None
-    suspect_ticks: int  # ticks without a fresh echo (deadlines not judged)
+    suspect_ticks: int  # ticks when silence could not be blamed on the devices (deadlines not judged)
+    echoes_lost: int  # heartbeats the broker never sent back (it drops what it should send us)
     counts: Mapping[str, int] = field(default_factory=dict)  # received, accepted, timeouts, dropped_*
 
 
@@ -93,13 +106,21 @@ class TelemetryCollector:
         self.connected = False
         self.connects = self.losses = self.failures = self.suspect_ticks = 0
         self.last_error: str | None = None
-        self._last_echo = 0.0
+        self._echo_at = 0.0  # when the newest echo we have processed was sent (our monotonic clock)
+        self._echoes = 0  # echoes processed this session (0: an ACL may forbid them; any message counts)
+        self._hb_seq = 0
+        self._echo_seq = 0  # newest heartbeat echoed
+        self._hb_pending: dict[int, float] = {}  # heartbeats sent, not echoed yet: seq → when
+        self._lossy_until = 0.0  # an echo was lost (the broker drops what it sends us): not judged until then
+        self.echoes_lost = 0
+        self._arrived = 0.0  # when the client last received anything from the broker
+        self._inbox: asyncio.Queue[aiomqtt.Message] | None = None
         self._suspect = False
         self._emit_failed = False
 
     def stats(self) -> TelemetryStats:
         return TelemetryStats(self.connected, self.connects, self.losses, self.failures, self.last_error,
-                              self.suspect_ticks, self.ingest.counts())
+                              self.suspect_ticks, self.echoes_lost, self.ingest.counts())
 
     # ------------------------------------------------------------------- running
 
@@ -114,7 +135,11 @@ class TelemetryCollector:
                     was_connected = self.connected = True
                     attempt = 0
                     self.connects += 1
-                    self._last_echo = self.mono()
+                    self._echo_at = self._arrived = self.mono()
+                    self._echoes = 0
+                    self._hb_pending.clear()
+                    self._echo_seq = self._hb_seq
+                    self._lossy_until = 0.0
                     self._suspect = False
                     self.ingest.connected(self.mono())
                     log.info("telemetry: subscribed to %s on %s%s", self.topic, self.broker.url,
@@ -149,65 +174,128 @@ class TelemetryCollector:
         return aiomqtt.Client(b.host, b.port, username=b.username,
                               password=str(b.password) if b.password is not None else None, logger=mqtt_log,
                               identifier=self.client_id, keepalive=o.keepalive_s, timeout=o.timeout_s,
-                              tls_context=self._tls, max_queued_incoming_messages=o.max_queued, clean_session=True)
+                              tls_context=self._tls, max_queued_incoming_messages=o.max_queued, clean_session=True,
+                              queue_type=self._inbox_type())
+
+    def _inbox_type(self) -> type[asyncio.Queue[aiomqtt.Message]]:
+        """aiomqtt's incoming queue (its ``queue_type``), known to the collector: it notes when anything
+        arrives, and :meth:`_read` drains it in batches (one wake-up per batch, not a task per message)."""
+        collector = self
+
+        class Inbox(asyncio.Queue[aiomqtt.Message]):
+            def __init__(self, maxsize: int = 0) -> None:
+                super().__init__(maxsize)
+                collector._inbox = self
+
+            def put_nowait(self, item: aiomqtt.Message) -> None:
+                collector._arrived = collector.mono()
+                super().put_nowait(item)
+
+        return Inbox
 
     async def _session(self, client: aiomqtt.Client, emit: Callable[[DevicePoll], None], stop: asyncio.Event) -> None:
-        reader = asyncio.create_task(self._read(client, emit), name="telemetry reader")
-        ticker = asyncio.create_task(self._tick(client, emit), name="telemetry deadlines")
+        tasks = [asyncio.create_task(self._read(client, emit), name="telemetry reader"),
+                 asyncio.create_task(self._tick(client, emit), name="telemetry deadlines"),
+                 asyncio.create_task(self._beat(client), name="telemetry heartbeat")]
         stopper = asyncio.create_task(stop.wait())
         try:
-            done, _ = await asyncio.wait({reader, ticker, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait({*tasks, stopper}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (reader, ticker, stopper):
+            for task in (*tasks, stopper):
                 task.cancel()
-            await asyncio.gather(reader, ticker, stopper, return_exceptions=True)
-        for task in (reader, ticker):
+            await asyncio.gather(*tasks, stopper, return_exceptions=True)
+        for task in tasks:
             if task in done:
                 task.result()  # raises what ended the session (MqttError: connection lost)
 
     async def _read(self, client: aiomqtt.Client, emit: Callable[[DevicePoll], None]) -> None:
-        receive = self.ingest.receive
-        wall, mono = self.wall, self.mono
-        hb_prefix = self._hb_prefix
-        async for message in client.messages:
-            topic = message.topic.value
-            now = self._last_echo = mono()  # any message proves the broker path works
-            if topic.startswith(hb_prefix):
-                continue  # heartbeats: ours (the echo), or another collector's
-            payload = message.payload
-            if not isinstance(payload, bytes):
-                payload = payload.encode() if isinstance(payload, str) else b""
-            poll = receive(topic, payload, wall(), now)
-            if poll is not None:
-                self._emit(emit, poll)
+        inbox = self._inbox
+        assert inbox is not None
+        handle = self._handle
+        async for message in client.messages:  # ends with MqttError when the connection is lost
+            handle(message, emit)
+            for _ in range(min(inbox.qsize(), BATCH)):  # then what is already waiting, without a wake-up each
+                handle(inbox.get_nowait(), emit)
+
+    def _handle(self, message: aiomqtt.Message, emit: Callable[[DevicePoll], None]) -> None:
+        topic = message.topic.value
+        now = self.mono()
+        payload = message.payload
+        if not isinstance(payload, bytes):
+            payload = payload.encode() if isinstance(payload, str) else b""
+        if topic.startswith(self._hb_prefix):  # a heartbeat: ours (the echo), or another collector's
+            if topic == self._hb_topic:
+                sent = self._hb_pending.pop(self._hb_seq_of(payload), None)
+                if sent is not None:
+                    self._echo_at = max(self._echo_at, sent)
+                    self._echo_seq = max(self._echo_seq, self._hb_seq_of(payload))
+                    self._echoes += 1
+            return
+        if not self._echoes:  # no echo yet (an ACL may forbid our heartbeat): any message is a sign of life
+            self._echo_at = now
+        poll = self.ingest.receive(topic, payload, self.wall(), now)
+        if poll is not None:
+            self._emit(emit, poll)
+
+    @staticmethod
+    def _hb_seq_of(payload: bytes) -> int:
+        head = payload.split(b" ", 1)[0]
+        return int(head) if head.isdigit() else -1
+
+    async def _beat(self, client: aiomqtt.Client) -> None:
+        """Numbered heartbeats, read back by :meth:`_handle` (see the module's documentation)."""
+        while True:
+            now = self.mono()
+            self._hb_seq += 1
+            self._hb_pending[self._hb_seq] = now
+            await client.publish(self._hb_topic, b"%d %.3f" % (self._hb_seq, now), qos=0)
+            await asyncio.sleep(self.options.heartbeat_s)
 
     async def _tick(self, client: aiomqtt.Client, emit: Callable[[DevicePoll], None]) -> None:
         while True:
             await asyncio.sleep(self.tick_s)
             now = self.mono()
-            await client.publish(self._hb_topic, b"%.3f" % now, qos=0)
-            silent = now - self._last_echo
-            if silent > self.dead_after_s:
-                raise aiomqtt.MqttError(f"no echo of our heartbeat for {silent:.1f} s (broker stalled or "
-                                        "connection half-open)")
-            if silent > self.echo_limit_s:
+            quiet = now - self._arrived
+            if quiet > self.dead_after_s:
+                raise aiomqtt.MqttError(f"nothing received for {quiet:.1f} s, not even our heartbeat (broker "
+                                        "stalled or connection half-open)")
+            why = self._not_judging(now, len(client.messages))
+            if why is not None:
                 self.suspect_ticks += 1
                 if not self._suspect:
                     self._suspect = True
-                    log.warning("telemetry: no echo from broker %s for %.1f s: devices not judged until it "
-                                "answers again", self.broker.url, silent)
+                    log.warning("telemetry: %s: devices not judged until it recovers (they turn UNKNOWN, never DOWN)",
+                                why)
                 continue
-            if self._suspect:  # the broker answers again: what we missed meanwhile is not the devices' fault
+            if self._suspect:  # recovered: what could not be heard meanwhile is not the devices' fault
                 self._suspect = False
                 self.ingest.connected(now)
-                log.info("telemetry: broker %s answers again; deadlines restarted", self.broker.url)
-            backlog = len(client.messages)
-            if backlog > self.options.backlog_limit:
-                self.suspect_ticks += 1
-                log.warning("telemetry: %d messages waiting (overloaded): deadlines not judged this tick", backlog)
-                continue
-            for poll in self.ingest.due(self.wall(), now):
+                log.info("telemetry: broker %s and collector keep up again; deadlines restarted", self.broker.url)
+            # a device is late only if its deadline passed while the broker was proven to deliver
+            # (up to when the newest echo processed was sent): a stall that began a moment ago blames no one
+            for poll in self.ingest.due(self.wall(), min(now, self._echo_at)):
                 self._emit(emit, poll)
+
+    def _not_judging(self, now: float, backlog: int) -> str | None:
+        """Why silence cannot be blamed on the devices now (None: it can)."""
+        pending, newest = self._hb_pending, self._echo_seq
+        lost = [seq for seq in pending if seq < newest]  # a later one came back, not this one: dropped
+        lost += [seq for seq, sent in pending.items() if seq > newest and sent < now - self.dead_after_s]
+        for seq in lost:
+            del pending[seq]
+        if lost and self._echoes:
+            self.echoes_lost += len(lost)
+            self._lossy_until = now + max(self.settings.grace_periods * self.settings.expected_period_s, 3.0)
+        if now < self._lossy_until:
+            return (f"broker {self.broker.url} drops messages it should send us ({self.echoes_lost} heartbeat(s) "
+                    f"lost; {backlog} waiting here)")
+        behind = now - self._echo_at  # how old the newest echo processed is: broker and queue delay
+        if behind > self.echo_limit_s:
+            return (f"our heartbeat through broker {self.broker.url} is {behind:.1f} s behind (broker slow or "
+                    f"collector overloaded, {backlog} messages waiting)")
+        if backlog > self.options.backlog_limit:
+            return f"{backlog} messages waiting (collector overloaded)"
+        return None
 
     def _emit(self, emit: Callable[[DevicePoll], None], poll: DevicePoll) -> None:
         try:

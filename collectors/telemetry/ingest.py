@@ -198,6 +198,10 @@ class Ingest:
         return DevicePoll(name, self._where[name][1], started=wall, duration_s=0.0, error=PollError.TIMEOUT,
                           detail=f"{detail} (expected every {self._period:g} s)")
 
+    def devices_heard(self) -> int:
+        """Devices with at least one accepted sample."""
+        return len(self._last_ts)
+
     def next_deadline(self) -> float:
         return min(self._due.values(), default=float("inf"))
 

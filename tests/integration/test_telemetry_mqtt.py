@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import subprocess
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -222,6 +223,56 @@ async def test_a_silent_device_goes_down_and_a_broker_outage_gives_unknown_never
         stats = await asyncio.wait_for(publishing, 10)
         broker.stop()
     assert stats.connects == 2 and stats.silent > 0 and stats.unsent > 0
+
+
+async def test_a_stalled_broker_is_noticed_by_the_heartbeat_unknown_never_down(tmp_path: Path, inv: Inventory) -> None:
+    """SIGSTOP: the TCP connections stay up but nothing flows (a hung broker, a half-open path)."""
+    broker = start_mosquitto(tmp_path / "mosquitto")
+    engine = StateEngine(inv, EngineSettings(failures_to_down=3, poll_interval_s=1.0, stale_after_intervals=2.5))
+    downs: list[str] = []
+    timeouts: list[DevicePoll] = []
+
+    def emit(poll: DevicePoll) -> None:
+        if poll.error is PollError.TIMEOUT:
+            timeouts.append(poll)
+        events = engine.observe(poll, time.time())
+        downs.extend(e.element for e in events if isinstance(e, StateChange) and str(e.new) == "down")
+
+    options = CollectorOptions(backoff_initial_s=0.2, backoff_max_s=1.0, tick_s=0.25, dead_after_s=3.0, seed=5,
+                               timeout_s=2.0)
+    col = TelemetryCollector(inv, parse_broker(broker.url), IngestSettings(expected_period_s=1.0), options=options)
+    pub = PublisherSettings(inv, FaultTimeline(None, inv), time.time(), broker.url, period_s=1.0, seed=6,
+                            reconnect_max_s=0.5)
+    stop_pub = asyncio.Event()
+    publishing = asyncio.create_task(run_publishers(pub, stop_pub))
+    try:
+        async with running(col, emit) as stop:
+            async def ticking() -> None:
+                while not stop.is_set():
+                    engine.tick(time.time())
+                    await asyncio.sleep(0.1)
+
+            ticker = asyncio.create_task(ticking())
+            await until(lambda: all(engine.device_state(n) is DeviceState.UP for n in inv.devices), 15, "all UP")
+            assert broker.proc is not None
+            broker.proc.send_signal(signal.SIGSTOP)
+            try:
+                await until(lambda: col.suspect_ticks > 0, 5, "the collector stops judging")
+                await until(lambda: all(engine.device_state(n) is DeviceState.UNKNOWN for n in inv.devices), 8,
+                            "all UNKNOWN while the broker hangs")
+                await until(lambda: col.losses >= 1, 8, "the collector gives up the dead connection")
+            finally:
+                broker.proc.send_signal(signal.SIGCONT)
+                resumed = time.time()
+            await until(lambda: col.connected, 15, "collector reconnected")
+            await until(lambda: all(engine.device_state(n) is DeviceState.UP for n in inv.devices), 15, "all UP again")
+            ticker.cancel()
+        assert downs == [] and timeouts == [], [(round(p.started - resumed, 2), p.device, p.detail) for p in timeouts]
+        assert col.last_error is not None and "nothing received for" in col.last_error
+    finally:
+        stop_pub.set()
+        await asyncio.wait_for(publishing, 10)
+        broker.stop()
 
 
 async def test_username_and_password(tmp_path: Path, inv: Inventory, caplog: pytest.LogCaptureFixture) -> None:

@@ -185,3 +185,29 @@ def test_random_damage_is_refused_with_a_reason_or_read_and_never_raises_anythin
                 assert value is None or (type(value) is int and 0 <= value <= MAX_COUNTER)
     assert reasons.get(BAD_SCHEMA, 0) > 500 and reasons.get(BAD_JSON, 0) > 100, reasons
     assert 0 < accepted < 700  # dropping optional fields or setting them to null is fine
+
+
+def test_the_fast_path_agrees_with_the_checked_one() -> None:
+    from collectors.telemetry.schema import _interface_checked, _interface_fast
+
+    rng = random.Random(11)
+    base = good()["interfaces"][0]
+    agreed = fast = 0
+    for _ in range(3000):
+        item = dict(base)
+        for _ in range(rng.randint(0, 2)):
+            key = rng.choice([*base, "index"])
+            if rng.random() < 0.2:
+                item.pop(key, None)
+            else:
+                item[key] = copy.deepcopy(rng.choice(JUNK))
+        quick = _interface_fast(item)
+        try:
+            checked = _interface_checked(item, "interfaces[0]")
+        except PayloadError:
+            assert quick is None
+            continue
+        assert quick is None or quick == checked
+        agreed += 1
+        fast += quick is not None
+    assert agreed > 500 and fast == agreed  # whatever the checked path accepts, the fast one does too
