@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from simulators.device import SimDevice
+from simulators.faults import FaultKind
 from simulators.groundtruth import GroundTruthWriter
 from simulators.scenario import FaultTimeline
 from simulators.telemetry_link import Link, LinkError, broker_address, connect
@@ -103,7 +104,8 @@ class Publishers:
         self.names = sorted(names, key=_phase)
         self.phases = [_phase(n) * s.period_s for n in self.names]
         self.built: dict[str, TelemetryDevice] = {}
-        self.last: dict[str, bytes] = {}
+        self.last: dict[str, bytes] = {}  # the last good payload, kept only for devices that may resend it
+        self._resend = {d for f in s.timeline.faults if f.kind is FaultKind.MALFORMED for d in f.devices}
         self.rng = random.Random(s.seed)
         self.stats = PublisherStats(devices=len(names))
         self.delayed: list[tuple[float, int, str, bytes]] = []
@@ -139,7 +141,7 @@ class Publishers:
         elif mode is not None:
             st.malformed += 1
             payload = broken(payload, mode, self.rng)
-        else:
+        elif name in self._resend:
             self.last[name] = payload
         delay = tl.delay_s(name, rel)
         if delay:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import socket
+import time
 
 import pytest
 
@@ -11,7 +13,7 @@ from simulators.device import IF_ENTRY, IFX_ENTRY, SYSTEM, SimDevice
 from simulators.faults import parse_scenario
 from simulators.rie import generate_rie
 from simulators.scenario import FaultTimeline
-from simulators.telemetry import Publishers, PublisherSettings, broker_address
+from simulators.telemetry import Publishers, PublisherSettings, PublisherThread, broker_address
 from simulators.telemetry_model import TelemetryDevice, uplink_medium
 from vigie.errors import ConfigError
 from vigie.model import Inventory, Layer, Medium
@@ -174,3 +176,20 @@ def test_configuration_errors_are_reported_at_once(inv: Inventory) -> None:
         broker_address("mqtt://u:p@127.0.0.1")
     assert broker_address("mqtts://localhost") == ("localhost", 8883, True)
     assert isinstance(publishers(inv).device("DC1-A"), TelemetryDevice)
+
+
+def test_publisher_thread_retries_an_unreachable_broker_and_stops_when_told(inv: Inventory) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    tl = FaultTimeline(None, inv)
+    thread = PublisherThread(PublisherSettings(inv, tl, time.time(), f"mqtt://127.0.0.1:{port}", period_s=0.2,
+                                               devices=sorted(inv.devices)[:5], reconnect_max_s=0.2))
+    thread.start()
+    time.sleep(1.0)
+    began = time.monotonic()
+    stats = thread.stop(5.0)
+    assert time.monotonic() - began < 1.0 and thread.error is None
+    assert stats.connects == 0 and stats.published == 0 and stats.unsent > 5
+    assert len(stats.errors) >= 2 and stats.errors[0].startswith(f"telemetry broker mqtt://127.0.0.1:{port}: ")
+    assert "Connection refused" in stats.errors[0]
