@@ -89,8 +89,28 @@ def _serve(args: argparse.Namespace, farm: Farm, usm: UsmConfig | None, inv: Inv
     def make_responder() -> Responder:
         return Responder(communities_, max_size, usm.engine() if usm else None)
 
-    failed = run_workers(farm, make_responder, args.workers, args.duration,
-                         writer.tick if writer is not None else None)
+    publishers = None
+    if getattr(args, "telemetry", None):
+        from simulators.telemetry import PublisherSettings, PublisherThread
+
+        publishers = PublisherThread(PublisherSettings(inv, timeline, start, args.telemetry,
+                                                       period_s=args.telemetry_period, seed=args.seed))
+        print(f"vigie simulate: telemetry to {args.telemetry} every {args.telemetry_period:g} s", flush=True)
+    started = False
+
+    def tick(now: float) -> None:
+        nonlocal started
+        if publishers is not None and not started:  # from the first tick: every worker is forked by then
+            started = True
+            publishers.start()
+        if writer is not None:
+            writer.tick(now)
+
+    try:
+        failed = run_workers(farm, make_responder, args.workers, args.duration, tick)
+    finally:
+        if publishers is not None and started:
+            publishers.stop(timeout=10.0)
     if writer is not None:
         writer.close()
     print(f"vigie simulate: stopped{f', {failed} worker(s) failed' if failed else ''}", flush=True)

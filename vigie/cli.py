@@ -190,6 +190,9 @@ def add_simulate_arguments(p: argparse.ArgumentParser) -> None:
     from simulators.ssh_run import add_simulate_arguments as add_ssh
 
     add_ssh(p)
+    p.add_argument("--telemetry", default=None, metavar="BROKER_URL",
+                   help="also publish each device's telemetry to this MQTT broker (mqtt://127.0.0.1:1883)")
+    p.add_argument("--telemetry-period", type=float, default=7.0, help="seconds between a device's samples")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -81,6 +81,7 @@ class TelemetrySection:
     password: str = ""  # a secret reference: env:NAME or file:PATH
     ca_file: str = ""  # TLS: CA bundle to verify the broker (default: the system's)
     expected_period_s: float = 7.0  # devices publish every ...; a missed period counts as a failed poll
+    devices: str = "*"  # glob: devices observed by telemetry (and no longer polled by SNMP)
     max_message_bytes: int = 65536
 
 

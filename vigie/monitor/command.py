@@ -81,16 +81,24 @@ async def run_monitor(settings: Settings, duration: float | None, on_status: Any
     try:
         metrics = make_metrics(settings)
         sources = []
-        if settings.telemetry.enabled:  # devices are watched once heard: SNMP-only devices never time out here
+        by_telemetry: frozenset[str] = frozenset()
+        if settings.telemetry.enabled:  # each device has one source: telemetry for these, SNMP for the others
+            import fnmatch
+
             from collectors.telemetry import collector_from_settings
 
-            sources.append(collector_from_settings(settings.telemetry, inv, expected=()))
+            by_telemetry = frozenset(fnmatch.filter(sorted(inv.devices), settings.telemetry.devices))
+            if not by_telemetry:
+                raise ConfigError(f"telemetry.devices = {settings.telemetry.devices!r} matches no device of the "
+                                  "inventory; give a glob over device names, e.g. '*' or 'S*-R1'")
+            sources.append(collector_from_settings(settings.telemetry, inv, expected=by_telemetry))
         cli = None
         if settings.cli.enabled:
             from collectors.cli.scheduler import CliScheduler
 
             cli = CliScheduler(settings.cli, inv)
-        monitor = Monitor(settings, inv, store, bus=bus, metrics=metrics, on_status=on_status, sources=sources)
+        monitor = Monitor(settings, inv, store, bus=bus, metrics=metrics, on_status=on_status, sources=sources,
+                          snmp_exclude=by_telemetry)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -99,7 +99,8 @@ class Monitor:
     def __init__(self, settings: Settings, inventory: Inventory, store: SqliteStore, bus: Bus | None = None,
                  metrics: MetricsWriter | None = None, wall: Callable[[], float] = time.time,
                  on_status: Callable[[MonitorStatus], None] | None = None,
-                 sources: Sequence[ObservationSource] = (), snmp: bool = True) -> None:
+                 sources: Sequence[ObservationSource] = (), snmp: bool = True,
+                 snmp_exclude: frozenset[str] = frozenset()) -> None:
         self.settings = settings
         self.inventory = inventory
         self.store = store
@@ -109,6 +110,7 @@ class Monitor:
         self.on_status = on_status
         self.sources = tuple(sources)
         self.snmp = snmp  # poll by SNMP (False: only the other sources observe)
+        self.snmp_exclude = snmp_exclude  # devices another source observes: one source per device, never two
         e = settings.engine
         self.engine = StateEngine(inventory, EngineSettings(
             failures_to_down=e.failures_to_down, successes_to_up=e.successes_to_up,
@@ -142,7 +144,8 @@ class Monitor:
     async def run(self, stop: asyncio.Event) -> MonitorSummary:
         """Until ``stop`` is set; then flush everything and return what was done."""
         s = self.settings
-        targets = targets_for(self.inventory, port=s.poll.port or None)
+        targets = [t for t in targets_for(self.inventory, port=s.poll.port or None)
+                   if t.device not in self.snmp_exclude]
         transport = await SnmpTransport.open()
         poller = Poller(transport)
         sched = Scheduler(targets, poller.poll, interval_s=s.poll.interval_s, concurrency=s.poll.concurrency)
