@@ -18,7 +18,7 @@ import orjson
 from vigie.bus import LocalBus
 from vigie.errors import ConfigError
 from vigie.inventory import load_inventory
-from vigie.monitor.runtime import MetricsWriter, Monitor, MonitorSummary
+from vigie.monitor.runtime import MetricsWriter, Monitor, MonitorSummary, ObservationSource, OnlyDevices
 from vigie.monitor.status import MonitorStatus, format_status
 from vigie.settings import Settings, SettingsError, load_settings
 from vigie.store import SqliteStore
@@ -80,7 +80,7 @@ async def run_monitor(settings: Settings, duration: float | None, on_status: Any
     store = SqliteStore(settings.monitor.store)
     try:
         metrics = make_metrics(settings)
-        sources = []
+        sources: list[ObservationSource] = []
         by_telemetry: frozenset[str] = frozenset()
         if settings.telemetry.enabled:  # each device has one source: telemetry for these, SNMP for the others
             import fnmatch
@@ -91,7 +91,8 @@ async def run_monitor(settings: Settings, duration: float | None, on_status: Any
             if not by_telemetry:
                 raise ConfigError(f"telemetry.devices = {settings.telemetry.devices!r} matches no device of the "
                                   "inventory; give a glob over device names, e.g. '*' or 'S*-R1'")
-            sources.append(collector_from_settings(settings.telemetry, inv, expected=by_telemetry))
+            sources.append(OnlyDevices(collector_from_settings(settings.telemetry, inv, expected=by_telemetry),
+                                       by_telemetry))
         cli = None
         if settings.cli.enabled:
             from collectors.cli.scheduler import CliScheduler

@@ -82,6 +82,28 @@ class ObservationSource(Protocol):
     async def run(self, emit: Callable[[DevicePoll], None], stop: asyncio.Event) -> None: ...
 
 
+class OnlyDevices:
+    """A source restricted to some devices: what it says of the others is ignored (counted), so each
+    device has one source (a device's dead telemetry must not be contradicted by its SNMP answers)."""
+
+    def __init__(self, source: ObservationSource, devices: frozenset[str]) -> None:
+        self.source = source
+        self.devices = devices
+        self.name = source.name
+        self.ignored = 0
+
+    async def run(self, emit: Callable[[DevicePoll], None], stop: asyncio.Event) -> None:
+        devices = self.devices
+
+        def keep(poll: DevicePoll) -> None:
+            if poll.device in devices:
+                emit(poll)
+            else:
+                self.ignored += 1
+
+        await self.source.run(keep, stop)
+
+
 LineMaker = Callable[..., Any]
 
 
@@ -351,4 +373,4 @@ class Monitor:
         return {name: getattr(stats, name) for name in fields}
 
 
-__all__ = ["MetricsWriter", "Monitor", "MonitorSummary", "ObservationSource"]
+__all__ = ["MetricsWriter", "Monitor", "MonitorSummary", "ObservationSource", "OnlyDevices"]
