@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     from collectors.cli.command import add_commands as add_backup
 
     add_backup(sub)
+    from tui.cli import add_commands as add_tui
+
+    add_tui(sub)
 
     p = sub.add_parser("demo", help="a simulated RIE with faults, the farm serving it and the monitor watching it")
     p.add_argument("--sites", type=int, default=14000)
