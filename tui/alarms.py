@@ -117,10 +117,11 @@ class AlarmsView(Vertical):
         return (f"✓ {a.acked_by}", "vt--ok")
 
     def _what(self, a: Alarm) -> str:
-        if a.kind.value == "site_down" or a.kind.value == "degraded":
-            return a.text
-        if a.cause and a.cause not in a.text:
-            return f"{a.text} (cause: {a.cause})"
+        """The alarm's text, with its cause when that is another element of the network."""
+        inv = self.shared.inventory
+        cause = a.cause
+        if cause and cause not in a.text and (cause in inv.devices or cause in inv.links or cause in inv.sites):
+            return f"{a.text} (cause: {fmt.element_label(inv, cause)})"
         return a.text
 
     def _active_cells(self, key: str) -> Sequence[Cell]:

@@ -160,7 +160,7 @@ class Overview(Vertical):
         if p.cycle is not None and p.completion is not None:
             style = "$text-success" if p.completion >= 0.95 else "$text-warning" if p.completion >= 0.8 else \
                 "$text-error b"
-            lines.append(f"cycle {p.cycle} {fmt.markup(style, f'{p.completion:.1%} complete')} "
+            lines.append(f"cycle {p.cycles or p.cycle + 1} {fmt.markup(style, f'{p.completion:.1%} complete')} "
                          f"in {p.wall_s or 0:.1f} s ({p.cpu_s or 0:.1f} CPU-s), "
                          f"started {fmt.since(p.cycle_started, now)} ago")
             late_style = "$text-warning" if p.late else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.command import CommandList
 from textual.widgets import ContentSwitcher, Static
 
 from tests.unit.tui.tuikit import NOW, inventory, live_source
@@ -202,7 +203,13 @@ async def test_jump_prompt_help_and_palette(mem: MemorySource) -> None:
         await pilot.press("escape", "ctrl+p")
         await pilot.pause()
         await pilot.press(*"S00057")
-        await pilot.pause(0.3)
+        for _ in range(100):  # the palette searches in the background
+            await pilot.pause(0.05)
+            found = app.screen.query(CommandList)
+            if found and found.first().option_count:
+                break
+        listing = app.screen.query_one(CommandList)
+        assert "S00057" in str(listing.get_option_at_index(0).prompt)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, SiteScreen) and app.screen.site.code == "S00057"
@@ -222,3 +229,37 @@ async def test_live_updates_repaint_what_changed(mem: MemorySource) -> None:
         await pilot.press("1")
         assert "2" in text(app, "#count-down")
         assert "overview" not in app._stale
+
+
+async def test_theme_toggle_repaints_in_the_other_theme(mem: MemorySource) -> None:
+    app = VigieApp(mem, who="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        table = app.query_one("#sites-table", VirtualTable)
+        dark = table._style("st-down")
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.theme == "vigie-light" and not app.current_theme.dark
+        assert table._style("st-down") != dark  # cached styles dropped with the theme
+        await pilot.press("t")
+        assert app.theme == "vigie-dark"
+
+
+async def test_the_store_source_drives_the_same_views(tmp_path: Path) -> None:
+    from tui.storesource import StoreSource
+
+    live, _engine, store, _bus = live_source(tmp_path)
+    store.close()
+    live.close()
+    src = StoreSource(inventory(), tmp_path / "vigie.db", clock=lambda: NOW)
+    app = VigieApp(src, who="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "10" in text(app, "#count-unreachable")
+        assert "read-only" in text(app, "#poller")
+        await pilot.press("3", "slash", *"cause:LYO-C02", "enter")
+        assert len(rows(app, "#sites-table")) == 10
+        await pilot.press("2", "a")
+        await pilot.pause()
+        assert any("read-only" in str(n.message) for n in app._notifications)
+    src.close()
