@@ -8,12 +8,12 @@ sites unreachable, a few down, unknown and in maintenance, an alarm for each):
 - **time to first paint** (budget 2 s): from creating the app (site model loaded from the source)
   until the overview is mounted and rendered; and the site list's first paint (14,000 rows
   selected and sorted, the visible ones painted);
-- **updates** (budget 100 ms of CPU): one second of state updates, 1 % of the sites (140) changing,
-  fed 14 every 100 ms while the app runs its own timers, processed and repainted; CPU time
-  (``time.process_time``) of the whole process over that second plus the repaint that follows, on
-  the overview and on the site list sorted worst first (it re-sorts); with the app's coalescing (70
-  changes per half second is a storm: one repaint a second) and without it (twice a second); an
-  idle second for comparison;
+- **updates** (budget 100 ms of CPU per second): state updates, 1 % of the sites (140) changing every
+  second, fed 14 every 100 ms for 5 s while the app runs its own timers, processed and repainted;
+  CPU time (``time.process_time``) of the whole process from the first change until the last is
+  repainted, per second (mean, and the worst single second), on the overview and on the site list
+  sorted worst first (it re-sorts), at the app's repaint rate (once a second) and on the site list
+  at twice a second; an idle second for comparison;
 - **memory**: RSS with the inventory and source loaded, then with the dashboard up.
 
 Run: ``.venv/bin/python bench/tui.py [--sites N]``. The last line is one JSON object with the figures.
@@ -49,6 +49,7 @@ T0 = 1_773_129_600.0
 FIRST_PAINT_BUDGET_S = 2.0
 UPDATE_BUDGET_MS = 100.0
 STATES = ("up", "degraded", "down", "unreachable", "unknown")
+SECONDS = 5  # of sustained updates, averaged
 
 
 def rss_mb() -> float:
@@ -103,12 +104,11 @@ async def first_paint(source: Any) -> float:
         return app.first_paint - started
 
 
-async def measure(source: Any, rng: random.Random, codes: list[str], view: str, storm: int | None = None
+async def measure(source: Any, rng: random.Random, codes: list[str], view: str, refresh_s: float = 1.0
                   ) -> dict[str, float]:
     out: dict[str, float] = {}
     started = time.perf_counter()
-    app = VigieApp(source, who="bench", view=view) if storm is None else VigieApp(source, who="bench", view=view,
-                                                                                   storm=storm)
+    app = VigieApp(source, who="bench", view=view, refresh_s=refresh_s)
     async with app.run_test(size=(160, 50)) as pilot:
         while app.first_paint is None:
             await asyncio.sleep(0.002)
@@ -128,17 +128,23 @@ async def measure(source: Any, rng: random.Random, codes: list[str], view: str, 
             await pilot.pause()
         now = source.now()
         applied = app.ticks_applied
-        cpu = time.process_time()
-        for _ in range(10):  # one second: 14 sites every 100 ms, 140 in all (1 % of 14,000)
-            for code in rng.sample(codes, len(codes) // 1000):
-                now += 0.01
-                source.set_site(code, rng.choice(STATES), f"{code}-R1", now, f"{code}-R1 changed")
-            await asyncio.sleep(0.1)
+        per_second = []
+        cpu = start = time.process_time()
+        for _ in range(SECONDS):  # 14 sites every 100 ms: 140 a second (1 % of 14,000)
+            for _ in range(10):
+                for code in rng.sample(codes, len(codes) // 1000):
+                    now += 0.01
+                    source.set_site(code, rng.choice(STATES), f"{code}-R1", now, f"{code}-R1 changed")
+                await asyncio.sleep(0.1)
+            c = time.process_time()
+            per_second.append(c - cpu)
+            cpu = c
         while app.ticks_applied == applied or source.feed.sites:  # the last changes processed
             await asyncio.sleep(0.01)
         await pilot.pause()  # and repainted
-        out["update_cpu_ms"] = (time.process_time() - cpu) * 1000
-        out["ticks_applied"] = app.ticks_applied - applied
+        out["update_cpu_ms"] = (time.process_time() - start) / SECONDS * 1000
+        out["update_cpu_ms_worst_second"] = max(per_second) * 1000
+        out["repaints_per_s"] = (app.ticks_applied - applied) / SECONDS
     return out
 
 
@@ -177,7 +183,7 @@ def main() -> None:
     source.drain()
     sites = asyncio.run(measure(source, random.Random(3), codes, "sites"))
     source.drain()
-    steady = asyncio.run(measure(source, random.Random(4), codes, "sites", storm=10**9))  # always twice a second
+    fast = asyncio.run(measure(source, random.Random(4), codes, "sites", refresh_s=0.5))  # twice a second
     figures["first_paint_s"] = round(overview["first_paint_s"], 3)
     figures["first_paint_sites_view_s"] = round(sites["first_paint_s"], 3)
     figures["sites_view_paint_s"] = round(overview["sites_view_paint_s"], 3)
@@ -185,18 +191,21 @@ def main() -> None:
     figures["update_cpu_ms_overview"] = round(overview["update_cpu_ms"], 1)
     figures["update_cpu_ms_sites_view"] = round(sites["update_cpu_ms"], 1)
     figures["update_cpu_ms"] = max(figures["update_cpu_ms_overview"], figures["update_cpu_ms_sites_view"])
-    figures["update_cpu_ms_sites_view_2hz"] = round(steady["update_cpu_ms"], 1)
-    figures["repaints_per_s"] = sites["ticks_applied"]
+    figures["update_cpu_ms_worst_second"] = round(max(overview["update_cpu_ms_worst_second"],
+                                                      sites["update_cpu_ms_worst_second"]), 1)
+    figures["update_cpu_ms_sites_view_2hz"] = round(fast["update_cpu_ms"], 1)
+    figures["repaints_per_s"] = round(sites["repaints_per_s"], 2)
     figures["changes_per_s"] = len(codes) // 100
     figures["first_paint_ok"] = figures["first_paint_s"] <= FIRST_PAINT_BUDGET_S
     figures["update_ok"] = figures["update_cpu_ms"] <= UPDATE_BUDGET_MS
     print(f"time to first paint: overview {figures['first_paint_s']:.2f} s, site list "
           f"{figures['first_paint_sites_view_s']:.2f} s (budget {FIRST_PAINT_BUDGET_S:g} s); switching to the "
           f"site list {figures['sites_view_paint_s'] * 1000:.0f} ms")
-    print(f"one second of updates ({figures['changes_per_s']} sites changing): {figures['update_cpu_ms_overview']:.0f} "
-          f"ms CPU on the overview, {figures['update_cpu_ms_sites_view']:.0f} ms on the site list sorted worst first "
+    print(f"updates, {figures['changes_per_s']} sites changing a second: {figures['update_cpu_ms_overview']:.0f} ms "
+          f"CPU a second on the overview, {figures['update_cpu_ms_sites_view']:.0f} ms on the site list sorted worst "
+          f"first, worst second {figures['update_cpu_ms_worst_second']:.0f} ms "
           f"(budget {UPDATE_BUDGET_MS:g} ms; idle second: {figures['idle_cpu_ms_per_s']:.0f} ms); "
-          f"{figures['update_cpu_ms_sites_view_2hz']:.0f} ms if repainted twice a second regardless")
+          f"{figures['update_cpu_ms_sites_view_2hz']:.0f} ms on the site list repainted twice a second")
     print(f"memory: RSS {figures['rss_mb']:.0f} MB ({figures['rss_before_mb']:.0f} MB before the dashboard)")
     print(json.dumps(figures))
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.widgets import Static
 
 from tui import fmt
@@ -25,6 +26,11 @@ from tui.source import Delta
 from tui.table import Cell, Column, VirtualTable
 
 _WORST_DEVICE = ("down", "unreachable", "unknown", "maintenance", "up")
+Part = str | tuple[str, str]  # plain text, or (text, style): Content.assemble, no markup to parse
+
+
+def _st(state: str, text: str) -> tuple[str, str]:
+    return text, fmt.STATE_STYLE.get(state, "$text-muted")
 
 
 class StateTile(Static):
@@ -32,9 +38,9 @@ class StateTile(Static):
         super().__init__("", id=f"count-{state}", classes=f"tile {fmt.state_class(state)}")
         self.state = state
 
-    def text(self, count: int, total: int) -> str:
+    def text(self, count: int, total: int) -> list[Part]:
         share = f"{count / total:.1%}" if total else "-"
-        return f"[b]{count:,}[/b]\n{fmt.state_label(self.state)}\n[$text-muted]{share}[/]"
+        return [(f"{count:,}", "b"), "\n", fmt.state_label(self.state), "\n", (share, "$text-muted")]
 
 
 class PopTile(Static):
@@ -51,15 +57,20 @@ class Overview(Vertical):
         super().__init__(id=id)
         self.shared = shared
         self._rows: dict[str, ClassRow] = {}
-        self._texts: dict[int, str] = {}
+        self._texts: dict[int, tuple[Part, ...]] = {}
+        self._lines: dict[int, int] = {}
 
-    def _set(self, widget: Static, text: str) -> None:
-        """Update a panel only if its text changed; lay it out again only if its height may have."""
+    def _set(self, widget: Static, parts: Sequence[Part]) -> None:
+        """Update a panel only if what it says changed (no markup to parse: parts are (text, style));
+        lay it out again only if its height may have changed."""
+        key = tuple(parts)
         old = self._texts.get(id(widget))
-        if old == text:
+        if old == key:
             return
-        self._texts[id(widget)] = text
-        widget.update(text, layout=old is None or old.count("\n") != text.count("\n"))
+        self._texts[id(widget)] = key
+        lines = sum(p.count("\n") for p in key if isinstance(p, str))
+        widget.update(Content.assemble(*parts), layout=old is None or lines != self._lines.get(id(widget)))
+        self._lines[id(widget)] = lines
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="overview-scroll"):
@@ -112,69 +123,70 @@ class Overview(Vertical):
         infra, model = self.shared.infra, self.shared.model
         pop = tile.pop
         cores = infra.routers.get(pop, [])
-        core_txt = " ".join(f"{n[-1]}{fmt.state_markup(s, fmt.GLYPH.get(s, '?'))}"
-                            for n, s in zip(cores, self._device_states(cores), strict=True))
+        core_states = self._device_states(cores)
+        parts: list[Part] = []
+        for name, st in zip(cores, core_states, strict=True):
+            parts += [name[-1], _st(st, fmt.GLYPH.get(st, "?")), " "]
         col_states = self._device_states(infra.collects.get(pop, []))
         col_up = sum(s == "up" for s in col_states)
         col_worst = next((s for s in _WORST_DEVICE if s in col_states), "up")
         counts = model.by_pop.get(pop)
         total = infra.sites_of_pop.get(pop, 0)
+        parts += ["col ", _st(col_worst, f"{col_up}/{len(col_states)}"),
+                  f"\n{total:,} site{'s' if total != 1 else ''}\n"]
         bad = [(s, counts[s]) for s in fmt.SITE_STATES if s != "up" and counts and counts[s]]
-        sites = " ".join(fmt.state_markup(s, f"{n}{fmt.GLYPH[s]}") for s, n in bad) or fmt.state_markup(
-            "up", "all up" if total else "-")
-        self._set(tile, f"{core_txt} col {fmt.state_markup(col_worst, f'{col_up}/{len(col_states)}')}\n"
-                        f"{total:,} site{'s' if total != 1 else ''}\n{sites}")
+        for n, (st, count) in enumerate(bad):
+            parts += [" " if n else "", _st(st, f"{count}{fmt.GLYPH[st]}")]
+        if not bad:
+            parts.append(_st("up", "all up" if total else "-"))
+        self._set(tile, parts)
         worst = model.pop_worst(pop) if total else "up"
-        cores_bad = any(s != "up" for s in self._device_states(cores)) or col_worst != "up"
+        cores_bad = any(s != "up" for s in core_states) or col_worst != "up"
         classes = f"pop {fmt.state_class(worst)}" + (" infra-bad" if cores_bad else "")
         if set(classes.split()) != set(tile.classes):
             tile.set_classes(classes)
 
     def _backbone(self) -> None:
         infra, src = self.shared.infra, self.shared.source
-        lines = []
+        parts: list[Part] = []
         for plane in ("A", "B"):
             routers = self._device_states(infra.plane_routers[plane])
             links = [src.link_status(lk).state for lk in infra.plane_links[plane]]
             r_up, l_up = sum(s == "up" for s in routers), sum(s == "up" for s in links)
             worst = "up" if r_up == len(routers) and l_up == len(links) else (
                 "down" if r_up < len(routers) / 2 else "degraded")
-            lines.append(f"{fmt.state_markup(worst, f'Plane {plane}')}  routers {r_up}/{len(routers)} up, "
-                         f"links {l_up}/{len(links)} up")
+            parts += [_st(worst, f"Plane {plane}"),
+                      f"  routers {r_up}/{len(routers)} up, links {l_up}/{len(links)} up\n"]
         cross = [src.link_status(lk).state for lk in infra.plane_links["X"]]
-        c_up = sum(s == "up" for s in cross)
-        lines.append(f"Between planes  links {c_up}/{len(cross)} up")
-        dcs = []
+        parts.append(f"Between planes  links {sum(s == 'up' for s in cross)}/{len(cross)} up\nDatacentres ")
         for dc in infra.dcs:
-            states = self._device_states(infra.routers.get(dc, []))
-            dcs.append(dc + "".join(fmt.state_markup(s, fmt.GLYPH.get(s, "?")) for s in states))
-        lines.append("Datacentres  " + "  ".join(dcs))
-        self._set(self.query_one("#backbone", Static), "\n".join(lines))
+            parts.append(f" {dc}")
+            parts += [_st(st, fmt.GLYPH.get(st, "?")) for st in self._device_states(infra.routers.get(dc, []))]
+        self._set(self.query_one("#backbone", Static), parts)
 
     def _poller(self) -> None:
         p = self.shared.source.poller()
         now = self.shared.source.now()
-        alive = {True: fmt.state_markup("up", "polling"), False: fmt.state_markup("down", "SILENT"),
-                 None: fmt.markup("$text-muted", "starting")}[p.alive]
-        lines = [f"{alive} · {fmt.markup('$text-muted', p.source)}"]
+        alive = {True: _st("up", "polling"), False: _st("down", "SILENT"), None: ("starting", "$text-muted")}[p.alive]
+        parts: list[Part] = [alive, " · ", (p.source, "$text-muted"), "\n"]
         if p.cycle is not None and p.completion is not None:
             style = "$text-success" if p.completion >= 0.95 else "$text-warning" if p.completion >= 0.8 else \
                 "$text-error b"
-            lines.append(f"cycle {p.cycles or p.cycle + 1} {fmt.markup(style, f'{p.completion:.1%} complete')} "
-                         f"in {p.wall_s or 0:.1f} s ({p.cpu_s or 0:.1f} CPU-s), "
-                         f"started {fmt.since(p.cycle_started, now)} ago")
-            late_style = "$text-warning" if p.late else ""
-            lines.append(f"{fmt.markup(late_style, f'late {p.late or 0:,}')} · failed {p.failed or 0:,} "
-                         f"(timeouts {p.timeouts or 0:,}) of {p.devices:,} devices")
+            parts += [f"cycle {p.cycles or p.cycle + 1} ", (f"{p.completion:.1%} complete", style),
+                      f" in {p.wall_s or 0:.1f} s ({p.cpu_s or 0:.1f} CPU-s), "
+                      f"started {fmt.since(p.cycle_started, now)} ago\n",
+                      (f"late {p.late or 0:,}", "$text-warning" if p.late else ""),
+                      f" · failed {p.failed or 0:,} (timeouts {p.timeouts or 0:,}) of {p.devices:,} devices\n"]
         else:
-            lines.append(f"no cycle completed yet · {p.devices:,} devices")
-        nm_style = "$text-warning" if p.not_measured else "$text-success"
-        lines.append(f"{fmt.markup(nm_style, f'not measured {p.not_measured:,}')}"
-                     + (f" · polls {p.polls:,}" if p.polls is not None else "")
-                     + (f" · {fmt.markup('$text-error b', f'STORE FAILING: {p.store_pending} events waiting')}"
-                        if p.store_pending else ""))
-        lines += [fmt.markup("$text-warning", note) for note in p.notes[:2]]
-        self._set(self.query_one("#poller", Static), "\n".join(lines))
+            parts.append(f"no cycle completed yet · {p.devices:,} devices\n")
+        parts.append((f"not measured {p.not_measured:,}", "$text-warning" if p.not_measured else "$text-success"))
+        if p.polls is not None:
+            parts.append(f" · polls {p.polls:,}")
+        if p.store_pending:
+            parts += [" · ", (f"STORE FAILING: {p.store_pending} events waiting", "$text-error b")]
+        for note in p.notes[:2]:
+            parts += ["\n", (note, "$text-warning")]
+        self._set(self.query_one("#poller", Static), parts)
 
     def show_budget(self) -> None:
         """The error budgets changed (the app recomputes them every minute, in a thread)."""
