@@ -82,7 +82,7 @@ class VigieApp(App[None]):
         super().__init__()
         for t in THEMES.values():
             self.register_theme(t)
-        self.theme = theme
+        self.theme = theme if theme in self.available_themes else "vigie-dark"
         self.shared = Shared(source, who or login())
         self.shared.model.load(source)
         self.refresh_s = refresh_s

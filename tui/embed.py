@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def log_to_file(path: Path) -> logging.Handler:
 
 
 def run_dashboard_with_monitor(settings: Settings, duration: float | None, log_path: Path,
-                               who: str | None = None, theme: str = "vigie-dark") -> MonitorSummary | None:
+                               who: str | None = None, theme: str | None = None) -> MonitorSummary | None:
     """Run the monitor under the dashboard until the operator quits (or ``duration`` passes); the
     monitor's summary (None if it never ran to its end)."""
     handler = log_to_file(log_path)
@@ -71,7 +72,7 @@ def run_dashboard_with_monitor(settings: Settings, duration: float | None, log_p
                 asyncio.get_running_loop().call_later(duration, stop.set)
             return await monitor.run(stop)
 
-        app = MonitoredApp(source, monitor=runner, who=who, theme=theme)
+        app = MonitoredApp(source, monitor=runner, who=who, theme=theme or os.environ.get("VIGIE_THEME", "vigie-dark"))
         try:
             app.run()
         finally:
