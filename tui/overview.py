@@ -93,6 +93,13 @@ class Overview(Vertical):
             table.border_title = "Availability this month, against target"
             yield table
 
+    def on_resize(self) -> None:
+        """As many POP tiles a row as fit (18 cells each), 2 to 5."""
+        grid = self.query_one("#pops", Grid)
+        columns = max(2, min(5, (grid.size.width or self.size.width * 2 // 3) // 19))
+        if grid.styles.grid_size_columns != columns:
+            grid.styles.grid_size_columns = columns
+
     def on_mount(self) -> None:
         self.query_one("#backbone", Static).border_title = "Backbone planes and datacentres"
         self.query_one("#poller", Static).border_title = "Poller"
