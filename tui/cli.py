@@ -11,9 +11,9 @@ import os
 import sys
 from pathlib import Path
 
-from tui.app import THEMES, VIEW_NAMES
-
-THEME_NAMES = (*THEMES, "ansi-dark", "ansi-light", "textual-dark", "textual-light")
+# Kept here rather than imported from tui.app: building the parser must not import Textual.
+THEME_NAMES = ("vigie-dark", "vigie-light", "ansi-dark", "ansi-light", "textual-dark", "textual-light")
+VIEW_NAMES = ("overview", "alarms", "sites", "topology")
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -21,6 +21,17 @@ def test_parser_defaults() -> None:
     assert args.store == Path("vigie.db") and args.view == "overview" and args.who is None
 
 
+def test_parser_names_match_the_app() -> None:
+    from textual.app import App
+
+    from tui import cli
+    from tui.app import THEMES, VIEW_NAMES
+
+    assert cli.VIEW_NAMES == VIEW_NAMES
+    assert set(THEMES) <= set(cli.THEME_NAMES)
+    assert set(cli.THEME_NAMES) - set(THEMES) <= set(App().available_themes)
+
+
 def test_refuses_without_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
     args = parse("--inventory", "rie.json")
     assert args.func(args) == 2  # pytest's stdin is not a terminal
