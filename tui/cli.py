@@ -7,6 +7,7 @@ on the machine (``vigie run``), polled every second. See docs/dashboard.md.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from pathlib import Path
@@ -52,6 +53,7 @@ def tui_command(args: argparse.Namespace) -> int:
         return 2
     from tui.app import VigieApp
 
+    gc.freeze()  # the inventory and the states are long-lived: keep them out of the collector's full passes
     try:
         VigieApp(source, who=args.who, theme=args.theme, view=args.view).run()
     finally:

@@ -10,6 +10,7 @@ a file (the terminal belongs to the dashboard).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -66,6 +67,7 @@ def run_dashboard_with_monitor(settings: Settings, duration: float | None, log_p
     try:
         monitor = Monitor(settings, inv, store, metrics=make_metrics(settings))
         source = LiveSource.from_monitor(monitor)
+        gc.freeze()  # inventory, engine records: long-lived; a full collection over them takes ~0.1 s at 14,000 sites
 
         async def runner(stop: asyncio.Event) -> MonitorSummary:
             if duration is not None:
