@@ -29,6 +29,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.integration.procs import terminate
+
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 MOSQUITTO_PUB = shutil.which("mosquitto_pub") or "/usr/bin/mosquitto_pub"
 MOSQUITTO_SUB = shutil.which("mosquitto_sub") or "/usr/bin/mosquitto_sub"
@@ -157,16 +159,7 @@ class Mosquitto:
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> int:
         """SIGTERM by PID, bounded wait, SIGKILL if needed; the exit code (0 when not running)."""
         proc, self.proc = self.proc, None
-        if proc is None:
-            return 0
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=timeout)
-        return int(proc.returncode)
+        return 0 if proc is None else terminate(proc, timeout)
 
     def client_args(self) -> list[str]:
         """Arguments of mosquitto_pub / mosquitto_sub to reach this broker (first user, CA)."""

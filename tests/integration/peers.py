@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from tests.integration.farmkit import (
     oid_tuple,
     parse_records,
 )
+from tests.integration.procs import terminate
 
 SNMPD = "/usr/sbin/snmpd"
 READY_TIMEOUT_S = 30.0
@@ -92,15 +92,7 @@ class Peer:
 
 def stop_peer(peer: Peer, timeout: float = STOP_TIMEOUT_S) -> int:
     """SIGTERM by PID, bounded wait, SIGKILL if needed; the exit code."""
-    proc = peer.proc
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=timeout)
-    return int(proc.returncode)
+    return terminate(peer.proc, timeout)
 
 
 def _wait_ready(peer: Peer, args: Sequence[str], timeout: float) -> None:

@@ -30,6 +30,8 @@ from typing import Any
 
 import pytest
 
+from tests.integration.procs import terminate
+
 BINARY = shutil.which("victoria-metrics") or "/usr/bin/victoria-metrics"
 READY_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
@@ -103,16 +105,7 @@ class Victoria:
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> int:
         """SIGTERM by PID, bounded wait, SIGKILL if needed; the exit code (0 when not running)."""
         proc, self.proc = self.proc, None
-        if proc is None:
-            return 0
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=timeout)
-        return int(proc.returncode)
+        return 0 if proc is None else terminate(proc, timeout)
 
     @property
     def running(self) -> bool:
