@@ -163,7 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--port", type=int, default=16161, help="UDP port of the simulated agents (default 16161)")
     p.add_argument("--dir", type=Path, default=Path("demo"), help="where the demo writes its files")
-    p.add_argument("--interval", type=float, default=30.0, help="poll interval in seconds (default 30)")
+    p.add_argument("--interval", type=float, default=60.0,
+                   help="poll interval in seconds (default 60: the monitor and the dashboard share one process)")
     p.add_argument("--status-every", type=float, default=10.0, help="seconds between status lines (default 10)")
     p.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     p.set_defaults(func=_cmd_demo)

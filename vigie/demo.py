@@ -84,7 +84,7 @@ def demo(args: argparse.Namespace) -> int:
     inv = generate_rie(sites=args.sites, seed=args.seed, port=args.port)
     write_inventory(inv, inventory)
     scenario = directory / "scenario.toml"
-    scenario.write_text(demo_scenario(inv, start_s=2 * args.interval))
+    scenario.write_text(demo_scenario(inv, start_s=1.5 * args.interval))
     print(f"vigie demo: {inventory}: {len(inv.sites)} sites, {len(inv.devices)} devices "
           f"({time.perf_counter() - t0:.1f} s); faults scripted in {scenario}", flush=True)
     dashboard = on_terminal()
