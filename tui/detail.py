@@ -16,6 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -102,6 +103,12 @@ class SiteScreen(Screen[None]):
     # -- feed ------------------------------------------------------------------------------------
 
     def refresh_view(self, delta: Delta | None) -> None:
+        try:
+            self._refresh_view(delta)
+        except NoMatches:  # a tick landing while the screen is being dismissed: nothing left to paint
+            return
+
+    def _refresh_view(self, delta: Delta | None) -> None:
         mine = delta is None or delta.resync or self.site.code in delta.sites \
             or bool(delta.devices.intersection(self.devices)) or bool(delta.links.intersection(self.links))
         if delta is not None and delta.rates.intersection(self.devices):
