@@ -178,3 +178,22 @@ class Net:
 def changes(events: Iterable[Event], kind: str | None = None, element: str | None = None) -> list[StateChange]:
     return [e for e in events if isinstance(e, StateChange) and (kind is None or e.kind == kind)
             and (element is None or e.element == element)]
+
+
+class FarmPolls:
+    """Polls as the farm answers them under a fault timeline (``simulators.scenario.FaultTimeline``):
+    a silent device times out, the others report their interfaces up or down at ``t``."""
+
+    def __init__(self, inv: Inventory, timeline: object) -> None:
+        self.timeline = timeline
+        self.downs = {name: timeline.oper_down_intervals(name) for name in inv.devices}  # type: ignore[attr-defined]
+        self.index = {name: {itf.name: itf.index for itf in dev.interfaces} for name, dev in inv.devices.items()}
+
+    def poll(self, name: str, t: float) -> DevicePoll:
+        if self.timeline.silent(name, t):  # type: ignore[attr-defined]
+            return DevicePoll(name, "", t, 6.0, PollError.TIMEOUT)
+        samples = []
+        for ifname, idx in self.index[name].items():
+            down = any(s <= t < e for s, e in self.downs[name].get(ifname, ()))
+            samples.append(InterfaceSample(idx, ifname, 1, 2 if down else 1))
+        return DevicePoll(name, "", t, 0.01, interfaces=tuple(samples))

@@ -13,8 +13,9 @@ import pytest
 from collectors.scheduler import offset_fraction
 from simulators.rie import generate_rie
 from simulators.scenario import FaultTimeline, parse_scenario
+from tests.unit.state.statekit import FarmPolls
 from vigie.model import Inventory
-from vigie.observations import DevicePoll, InterfaceSample, PollError
+from vigie.observations import DevicePoll, PollError
 from vigie.state import Event, SiteState, StateChange, StateEngine, StateError
 from vigie.store import SqliteStore
 
@@ -50,22 +51,10 @@ duration = "5m"
 
 def cycles(inv: Inventory, start: int, stop: int) -> Iterator[tuple[float, list[DevicePoll]]]:
     """Each cycle's polls as the farm would answer them, then the cycle's end time."""
-    timeline = FaultTimeline(parse_scenario(scenario(inv), inv), inv)
-    downs = {name: timeline.oper_down_intervals(name) for name in inv.devices}
-    index = {name: {itf.name: itf.index for itf in dev.interfaces} for name, dev in inv.devices.items()}
+    farm = FarmPolls(inv, FaultTimeline(parse_scenario(scenario(inv), inv), inv))
     slots = sorted((offset_fraction(name) * INTERVAL, name) for name in inv.devices)
     for cycle in range(start, stop):
-        polls = []
-        for offset, name in slots:
-            t = cycle * INTERVAL + offset
-            if timeline.silent(name, t):
-                polls.append(DevicePoll(name, "", t, 6.0, PollError.TIMEOUT))
-                continue
-            samples = []
-            for ifname, idx in index[name].items():
-                down = any(s <= t < e for s, e in downs[name].get(ifname, ()))
-                samples.append(InterfaceSample(idx, ifname, 1, 2 if down else 1))
-            polls.append(DevicePoll(name, "", t, 0.01, interfaces=tuple(samples)))
+        polls = [farm.poll(name, cycle * INTERVAL + offset) for offset, name in slots]
         yield (cycle + 1) * INTERVAL, polls
 
 

@@ -10,8 +10,8 @@ from typing import Any
 from collectors.scheduler import offset_fraction
 from simulators.rie import generate_rie
 from simulators.scenario import FaultTimeline, parse_scenario
+from tests.unit.state.statekit import FarmPolls
 from vigie.model import Inventory
-from vigie.observations import DevicePoll, InterfaceSample, PollError
 from vigie.state import AlarmKind, DeviceState, SiteState, StateEngine
 
 INTERVAL = 60.0
@@ -29,8 +29,7 @@ def pick(inv: Inventory, cls: str, pop_not: str) -> str:
 
 def run(inv: Inventory, text: str, until: float, checkpoints: list[float]) -> tuple[StateEngine, Any, dict[float, Any]]:
     timeline = FaultTimeline(parse_scenario(text, inv), inv)
-    downs = {name: timeline.oper_down_intervals(name) for name in inv.devices}
-    index = {name: {itf.name: itf.index for itf in dev.interfaces} for name, dev in inv.devices.items()}
+    farm = FarmPolls(inv, timeline)
     engine = StateEngine(inv)
     slots = sorted((offset_fraction(name) * INTERVAL, name) for name in inv.devices)
     seen: dict[float, Any] = {}
@@ -43,15 +42,7 @@ def run(inv: Inventory, text: str, until: float, checkpoints: list[float]) -> tu
                 seen[pending[0]] = {n: engine.device_status(n) for n in inv.devices}, \
                     {c: engine.site_status(c) for c in inv.sites}, engine.active_alarms()
                 pending.pop(0)
-            if timeline.silent(name, t):
-                poll = DevicePoll(name, "", t, 6.0, PollError.TIMEOUT)
-            else:
-                samples = []
-                for ifname, idx in index[name].items():
-                    down = any(s <= t < e for s, e in downs[name].get(ifname, ()))
-                    samples.append(InterfaceSample(idx, ifname, 1, 2 if down else 1))
-                poll = DevicePoll(name, "", t, 0.01, interfaces=tuple(samples))
-            engine.observe(poll, t)
+            engine.observe(farm.poll(name, t), t)
         engine.tick((cycle + 1) * INTERVAL)
         cycle += 1
     return engine, timeline, seen
